@@ -1,0 +1,80 @@
+import { type Command, Option } from 'commander';
+import { parseDuration } from '../../core/duration.ts';
+import { holdMigrationLocks, newRunId } from '../../core/locks/hold.ts';
+import { loadMigrations } from '../../core/migrations/load.ts';
+import type { Phase } from '../../core/migrations/types.ts';
+import { applyPending } from '../../core/runner/apply.ts';
+import { type CommonOptions, withCommonOptions } from '../options.ts';
+import { stderrLog } from '../output.ts';
+import { withConnection } from '../session.ts';
+
+interface UpOptions extends CommonOptions {
+  phase: 'expand' | 'contract' | 'all';
+  to?: string;
+  waitForLock: string;
+  release?: string;
+}
+
+/** `zerodown up`: applies pending migrations of a phase while holding the lease and advisory locks. */
+export function registerUp(program: Command): void {
+  withCommonOptions(
+    program
+      .command('up')
+      .description('apply pending migrations (expand by default) under lock_timeout with retries')
+      .addOption(
+        new Option('--phase <phase>', 'which phase to apply')
+          .choices(['expand', 'contract', 'all'])
+          .default('expand'),
+      )
+      .option('--to <version>', 'stop after this version')
+      .option(
+        '--wait-for-lock <duration>',
+        'wait this long for another run to finish instead of failing',
+        '0s',
+      )
+      .option('--release <name>', 'release name recorded with the lock'),
+  ).action(async (options: UpOptions) => {
+    const log = stderrLog({ verbose: options.verbose });
+    const migrations = await loadMigrations(options.migrations);
+    const phases: Phase[][] =
+      options.phase === 'all' ? [['expand'], ['backfill'], ['contract']] : [[options.phase]];
+    const executionId = newRunId();
+    await withConnection(options, async (client, connection) => {
+      const run = async () => {
+        let count = 0;
+        for (const phase of phases) {
+          const result = await applyPending(client, migrations, {
+            phases: phase,
+            to: options.to,
+            executionId,
+            log,
+            dryRun: options.dryRun,
+          });
+          count += result.applied.length;
+          for (const skipped of result.skippedBackfills) {
+            log.warn(`skipped backfill ${skipped.file}: run "zerodown backfill" to run it`);
+          }
+        }
+        log.info(
+          options.dryRun
+            ? `dry run: ${count} migration(s) would be applied`
+            : count === 0
+              ? 'nothing to apply: the database is up to date'
+              : `applied ${count} migration(s)`,
+        );
+      };
+      if (options.dryRun) return await run();
+      await holdMigrationLocks(
+        client,
+        connection,
+        {
+          owner: executionId,
+          release: options.release,
+          waitMs: parseDuration(options.waitForLock, '--wait-for-lock'),
+          log,
+        },
+        run,
+      );
+    });
+  });
+}

@@ -1,0 +1,68 @@
+import { Command, CommanderError } from 'commander';
+import { InvalidInput, ZerodownError } from '../core/errors.ts';
+import { registerCreate } from './commands/create.ts';
+import { registerDown } from './commands/down.ts';
+import { registerStatus } from './commands/status.ts';
+import { registerUnlock } from './commands/unlock.ts';
+import { registerUp } from './commands/up.ts';
+import { takeRequestedExit } from './exit.ts';
+
+/** Exit codes scripts can rely on. */
+export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
+
+/** Builds the `zerodown` program; each command registers itself from `cli/commands/<name>.ts`. */
+export function buildProgram(): Command {
+  const program = new Command('zerodown')
+    .description('Zero-downtime PostgreSQL schema changes: expand, backfill, deploy gates, contract')
+    .version('0.1.0')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  registerCreate(program);
+  registerUp(program);
+  registerDown(program);
+  registerStatus(program);
+  registerUnlock(program);
+  return program;
+}
+
+function describeError(error: unknown): string {
+  const lines = [`error: ${(error as Error).message ?? String(error)}`];
+  let cause = (error as { cause?: unknown }).cause;
+  while (cause instanceof Error && lines.length < 4) {
+    if (!lines[0]!.includes(cause.message)) lines.push(`  caused by: ${cause.message}`);
+    cause = (cause as { cause?: unknown }).cause;
+  }
+  if (process.env.ZERODOWN_DEBUG && error instanceof Error && error.stack) lines.push(error.stack);
+  return lines.join('\n');
+}
+
+/**
+ * Runs the CLI and returns its exit code: 0 on success, 1 on failure, 2 on usage errors.
+ *
+ * @example
+ * process.exitCode = await main(process.argv);
+ */
+export async function main(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  takeRequestedExit();
+  try {
+    await program.parseAsync([...argv]);
+    return takeRequestedExit() ?? EXIT.ok;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (
+        error.code === 'commander.helpDisplayed' ||
+        error.code === 'commander.version' ||
+        error.exitCode === 0
+      ) {
+        return EXIT.ok;
+      }
+      return EXIT.usage;
+    }
+    takeRequestedExit();
+    process.stderr.write(`${describeError(error)}\n`);
+    if (error instanceof InvalidInput) return EXIT.usage;
+    if (error instanceof ZerodownError) return EXIT.failure;
+    return EXIT.failure;
+  }
+}

@@ -1,0 +1,26 @@
+import type pg from 'pg';
+import { type ConnectionOptions, openConnection } from '../core/db/connection.ts';
+import { type CommonOptions, requireDatabaseUrl } from './options.ts';
+
+/** Connection settings from the common options. */
+export function connectionFrom(options: CommonOptions): ConnectionOptions {
+  return {
+    connection: requireDatabaseUrl(options),
+    lockTimeoutMs: options.lockTimeout,
+    statementTimeoutMs: options.statementTimeout,
+  };
+}
+
+/** Opens a connection for the length of `work` and closes it on every way out. */
+export async function withConnection<T>(
+  options: CommonOptions,
+  work: (client: pg.Client, connection: ConnectionOptions) => Promise<T>,
+): Promise<T> {
+  const connection = connectionFrom(options);
+  const client = await openConnection(connection);
+  try {
+    return await work(client, connection);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}

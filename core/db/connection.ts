@@ -1,0 +1,59 @@
+import pg from 'pg';
+
+/** How zerodown connects: every connection named and guarded by lock and statement timeouts. */
+export interface ConnectionOptions {
+  /** A postgres:// URL or a pg config (host, user, password, database, ssl, ...). */
+  readonly connection: string | pg.ClientConfig;
+  /** lock_timeout for every statement, ms. @default 500 */
+  readonly lockTimeoutMs?: number;
+  /** statement_timeout, ms; 0 disables. @default 0 */
+  readonly statementTimeoutMs?: number;
+  /** application_name, visible in pg_stat_activity. @default 'zerodown' */
+  readonly applicationName?: string;
+}
+
+export const DEFAULT_LOCK_TIMEOUT_MS = 500;
+
+/**
+ * Opens a connection with `application_name`, `lock_timeout` and `statement_timeout` set for the session.
+ *
+ * @example
+ * const client = await openConnection({ connection: process.env.DATABASE_URL!, lockTimeoutMs: 500 });
+ */
+export async function openConnection(options: ConnectionOptions): Promise<pg.Client> {
+  const base =
+    typeof options.connection === 'string' ? { connectionString: options.connection } : options.connection;
+  const client = new pg.Client({
+    ...base,
+    application_name: options.applicationName ?? 'zerodown',
+    lock_timeout: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
+    statement_timeout: options.statementTimeoutMs ?? 0,
+  });
+  // an idle client whose server goes away must not crash the process
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+  } catch (error) {
+    throw new Error(
+      `cannot connect to ${describeConnection(options.connection)}: ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
+  }
+  return client;
+}
+
+/** A connection described for messages, without its password. */
+export function describeConnection(connection: string | pg.ClientConfig): string {
+  if (typeof connection !== 'string') {
+    return `postgres://${connection.user ?? ''}@${connection.host ?? 'localhost'}:${connection.port ?? 5432}/${connection.database ?? ''}`;
+  }
+  try {
+    const url = new URL(connection);
+    if (url.password) url.password = '***';
+    return url.toString();
+  } catch {
+    return 'the database (unparseable URL)';
+  }
+}

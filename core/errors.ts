@@ -1,0 +1,76 @@
+/**
+ * Errors a user can meet. Each class sets `name`, which the workflow uses as the Step Functions
+ * error name, and passes `cause` through.
+ */
+export class ZerodownError extends Error {
+  override name = 'ZerodownError';
+}
+
+/** A migration file cannot be loaded: bad name, duplicate version, unreadable, invalid content. */
+export class MigrationLoadError extends ZerodownError {
+  override name = 'MigrationLoadError';
+  constructor(
+    readonly file: string,
+    problem: string,
+    options?: ErrorOptions & { line?: number },
+  ) {
+    super(`${file}${options?.line ? `:${options.line}` : ''}: ${problem}`, options);
+    this.line = options?.line;
+  }
+  readonly line: number | undefined;
+}
+
+/** An applied migration's file changed since it was applied. */
+export class DriftDetected extends ZerodownError {
+  override name = 'DriftDetected';
+}
+
+/** The lease lock (or the advisory lock) is held by someone else. */
+export class LockHeld extends ZerodownError {
+  override name = 'LockHeld';
+}
+
+/** A statement kept failing on lock_timeout after every retry. */
+export class LockTimeout extends ZerodownError {
+  override name = 'LockTimeout';
+}
+
+/** The lease this process held expired and was taken over, or vanished. */
+export class LeaseLost extends ZerodownError {
+  override name = 'LeaseLost';
+}
+
+/** A migration failed to apply. */
+export class MigrationFailed extends ZerodownError {
+  override name = 'MigrationFailed';
+  constructor(
+    readonly file: string,
+    message: string,
+    options?: ErrorOptions & { line?: number },
+  ) {
+    super(message, options);
+    this.line = options?.line;
+  }
+  readonly line: number | undefined;
+}
+
+/** A rollback reached a migration that has no down. */
+export class IrreversibleMigration extends ZerodownError {
+  override name = 'IrreversibleMigration';
+  constructor(
+    readonly file: string,
+    readonly reason: string,
+  ) {
+    super(`${file} cannot be rolled back: ${reason}`);
+  }
+}
+
+/** Lint found error-level findings and nobody took responsibility for them. */
+export class LintFailed extends ZerodownError {
+  override name = 'LintFailed';
+}
+
+/** Input a user gave (options, workflow input, spec) is invalid. */
+export class InvalidInput extends ZerodownError {
+  override name = 'InvalidInput';
+}

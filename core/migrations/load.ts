@@ -1,0 +1,132 @@
+import { createHash } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
+import { basename, join, relative, resolve } from 'node:path';
+import { createJiti } from 'jiti';
+import { z } from 'zod';
+import { type BackfillSpec, BackfillSpecSchema } from '../backfill/spec.ts';
+import { MigrationLoadError } from '../errors.ts';
+import { loadSqlParser } from '../sql/statements.ts';
+import { compareMigrations, looksLikeMigration, parseFileName } from './filename.ts';
+import { loadModuleMigration } from './module-file.ts';
+import { parseSqlMigration } from './sql-file.ts';
+import type { Migration } from './types.ts';
+
+const jiti = createJiti(import.meta.url, { interopDefault: true, moduleCache: false });
+
+function validateSpec(file: string, value: unknown): BackfillSpec {
+  const run = (value as { run?: unknown } | null)?.run;
+  const { run: _run, ...rest } = (value ?? {}) as Record<string, unknown>;
+  const parsed = BackfillSpecSchema.safeParse(rest);
+  if (!parsed.success) {
+    throw new MigrationLoadError(file, `invalid backfill spec:\n${z.prettifyError(parsed.error)}`);
+  }
+  if (run !== undefined && typeof run !== 'function') {
+    throw new MigrationLoadError(
+      file,
+      'invalid backfill spec: run must be a function (batch) => Promise<void>',
+    );
+  }
+  return { ...parsed.data, ...(run ? { run: run as BackfillSpec['run'] } : {}) };
+}
+
+async function loadBackfillSpec(
+  file: string,
+  path: string,
+  extension: string,
+  text: string,
+): Promise<BackfillSpec> {
+  if (extension === 'json') {
+    try {
+      return validateSpec(file, JSON.parse(text));
+    } catch (error) {
+      if (error instanceof MigrationLoadError) throw error;
+      throw new MigrationLoadError(file, `invalid JSON: ${(error as Error).message}`, { cause: error });
+    }
+  }
+  let module: { default?: unknown };
+  try {
+    module = (await jiti.import(path)) as { default?: unknown };
+  } catch (error) {
+    throw new MigrationLoadError(file, `cannot load module: ${(error as Error).message}`, { cause: error });
+  }
+  return validateSpec(file, module.default ?? module);
+}
+
+/**
+ * Loads one migration file; its name says its version, name and phase.
+ *
+ * @example
+ * const migration = await loadMigrationFile('migrations/20240101_add_display_name.sql');
+ */
+export async function loadMigrationFile(
+  filePath: string,
+  options: { cwd?: string } = {},
+): Promise<Migration> {
+  const cwd = options.cwd ?? process.cwd();
+  const path = resolve(cwd, filePath);
+  const entry = basename(path);
+  const file = relative(cwd, path) || entry;
+  await loadSqlParser();
+  const { version, name, phase, extension } = parseFileName(entry, file);
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path);
+  } catch (error) {
+    throw new MigrationLoadError(file, `cannot read: ${(error as Error).message}`, { cause: error });
+  }
+  const checksum = createHash('sha256').update(bytes).digest('hex');
+  const base = { id: `${version}.${phase}`, version, name, file, path, checksum };
+  if (phase === 'backfill') {
+    const spec = await loadBackfillSpec(file, path, extension, bytes.toString('utf8'));
+    return { ...base, kind: 'backfill', phase, spec };
+  }
+  if (extension === 'sql') {
+    const { up, down } = parseSqlMigration(file, bytes.toString('utf8'));
+    return { ...base, kind: 'schema', phase, format: 'sql', up, down };
+  }
+  const { up, down } = await loadModuleMigration(file, path);
+  return { ...base, kind: 'schema', phase, format: 'node-pg-migrate', up, down };
+}
+
+/**
+ * Loads every migration in a directory, ordered by version, then phase, then name. Refuses, naming the
+ * file, duplicate versions within a phase, unknown phases, unreadable or invalid files.
+ *
+ * @example
+ * const migrations = await loadMigrations('migrations');
+ */
+export async function loadMigrations(
+  directory: string,
+  options: { cwd?: string } = {},
+): Promise<Migration[]> {
+  const cwd = options.cwd ?? process.cwd();
+  const root = resolve(cwd, directory);
+  let entries: string[];
+  try {
+    entries = (await readdir(root, { withFileTypes: true })).filter((e) => e.isFile()).map((e) => e.name);
+  } catch (error) {
+    throw new MigrationLoadError(
+      directory,
+      `cannot read the migrations directory: ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
+  }
+  const migrations: Migration[] = [];
+  for (const entry of entries.filter(looksLikeMigration).sort()) {
+    migrations.push(await loadMigrationFile(join(root, entry), { cwd }));
+  }
+  const seen = new Map<string, Migration>();
+  for (const migration of migrations) {
+    const other = seen.get(migration.id);
+    if (other) {
+      throw new MigrationLoadError(
+        migration.file,
+        `duplicate version ${migration.version} in phase ${migration.phase}: ${other.file} has it too; give one of them a new version`,
+      );
+    }
+    seen.set(migration.id, migration);
+  }
+  return migrations.sort(compareMigrations);
+}

@@ -1,0 +1,133 @@
+import type pg from 'pg';
+import { MigrationFailed } from '../errors.ts';
+import type { Log } from '../log.ts';
+import type { SqlScript } from '../migrations/types.ts';
+import type { SqlStatement } from '../sql/statements.ts';
+import {
+  concurrentIndexTarget,
+  dropInvalidIndexes,
+  invalidIndexes,
+  leftoverInvalidIndex,
+} from './invalid-index.ts';
+import { isLockTimeout, type LockRetryPolicy, withLockRetry } from './lock-retry.ts';
+
+/** Where a script comes from and what to do around it. */
+export interface ScriptContext {
+  readonly file: string;
+  readonly log: Log;
+  readonly retry?: Partial<LockRetryPolicy>;
+  /** Runs inside the script's transaction just before COMMIT (transactional scripts), or after the last statement. */
+  readonly finish: (client: pg.ClientBase) => Promise<void>;
+  /** Non-transactional scripts: statements already applied by an earlier, interrupted attempt. */
+  readonly skipStatements?: number;
+  /** Non-transactional scripts: called after each statement commits, with how many are done. */
+  readonly onStatementDone?: (done: number) => Promise<void>;
+}
+
+/** Carries the failing statement with the database error, keeping its SQLSTATE for retry decisions. */
+class StatementError extends Error {
+  readonly code: string | undefined;
+  constructor(
+    readonly statement: SqlStatement,
+    readonly original: unknown,
+  ) {
+    super((original as Error).message);
+    this.code = (original as { code?: string }).code;
+  }
+}
+
+async function runStatement(client: pg.ClientBase, statement: SqlStatement): Promise<void> {
+  try {
+    await client.query(statement.sql);
+  } catch (error) {
+    throw new StatementError(statement, error);
+  }
+}
+
+function toMigrationFailed(file: string, error: unknown, done?: string): unknown {
+  if (!(error instanceof StatementError)) return error;
+  const pgError = error.original as { code?: string; detail?: string; hint?: string };
+  const detail = [pgError.detail, pgError.hint && `hint: ${pgError.hint}`].filter(Boolean).join('; ');
+  return new MigrationFailed(
+    file,
+    `${file}:${error.statement.line}: ${error.message}${pgError.code ? ` (SQLSTATE ${pgError.code})` : ''}${detail ? ` — ${detail}` : ''}${done ? `; ${done}` : ''}`,
+    { line: error.statement.line, cause: error.original },
+  );
+}
+
+/**
+ * Runs a migration script under the guards: lock_timeout retry around each transaction (transactional
+ * scripts) or each statement (non-transactional ones), and for CREATE INDEX CONCURRENTLY, INVALID
+ * indexes left by a failed build are dropped before a retry or before the failure is reported.
+ *
+ * @example
+ * await runScript(client, migration.up, { file: migration.file, log, finish: (c) => recordApplied(c, migration, ...) });
+ */
+export async function runScript(
+  client: pg.ClientBase,
+  script: SqlScript,
+  context: ScriptContext,
+): Promise<void> {
+  const { file, log } = context;
+  if (script.transaction) {
+    try {
+      await withLockRetry(
+        file,
+        async () => {
+          await client.query('BEGIN');
+          try {
+            for (const statement of script.statements) await runStatement(client, statement);
+            await context.finish(client);
+            await client.query('COMMIT');
+          } catch (error) {
+            await client.query('ROLLBACK').catch(() => undefined);
+            throw error;
+          }
+        },
+        { log, policy: context.retry },
+      );
+    } catch (error) {
+      throw toMigrationFailed(file, error);
+    }
+    return;
+  }
+  log.info(`${file} runs outside a transaction: ${script.noTransactionReason ?? 'requested'}`);
+  const statements = script.statements;
+  for (let index = context.skipStatements ?? 0; index < statements.length; index++) {
+    const statement = statements[index]!;
+    const target = concurrentIndexTarget(statement);
+    const done =
+      index > 0
+        ? `statements 1-${index} of ${statements.length} are applied and recorded; rerun to resume`
+        : undefined;
+    try {
+      if (target) await dropInvalidIndexes(client, await leftoverInvalidIndex(client, target), log);
+      const before = target ? await invalidIndexes(client, target.table) : new Set<string>();
+      const cleanUp = async () => {
+        if (!target) return;
+        const after = await invalidIndexes(client, target.table);
+        await dropInvalidIndexes(
+          client,
+          [...after].filter((name) => !before.has(name)),
+          log,
+        );
+      };
+      try {
+        await withLockRetry(`${file}:${statement.line}`, () => runStatement(client, statement), {
+          log,
+          policy: context.retry,
+          beforeRetry: cleanUp,
+        });
+      } catch (error) {
+        if (!isLockTimeout(error))
+          await cleanUp().catch((e) => log.error(`could not drop INVALID index: ${e}`));
+        else await cleanUp().catch(() => undefined);
+        throw error;
+      }
+      await context.onStatementDone?.(index + 1);
+    } catch (error) {
+      throw toMigrationFailed(file, error, done);
+    }
+  }
+  await context.finish(client);
+}

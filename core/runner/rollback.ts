@@ -1,0 +1,110 @@
+import type pg from 'pg';
+import { undoBackfill } from '../backfill/undo.ts';
+import { IrreversibleMigration } from '../errors.ts';
+import { compareVersions } from '../migrations/filename.ts';
+import type { Migration } from '../migrations/types.ts';
+import { type AppliedMigration, assertNoDrift, readApplied, recordEvent } from '../state/records.ts';
+import { ensureStateSchema } from '../state/schema.ts';
+import type { AppliedResult, RunnerOptions } from './apply.ts';
+import { describeScript } from './apply.ts';
+import { runScript } from './execute-script.ts';
+
+/** Which applied migrations to roll back. */
+export interface RollbackSelection {
+  /** The newest N applied migrations. @default 1 (when neither `to` nor `appliedBy` is given) */
+  readonly count?: number;
+  /** Every applied migration with a version above this one. */
+  readonly to?: string;
+  /** Only what this execution applied (the workflow's Rollback state). */
+  readonly appliedBy?: string;
+}
+
+/** The applied migrations a selection names, newest first. */
+export function selectForRollback(
+  applied: readonly AppliedMigration[],
+  selection: RollbackSelection,
+): AppliedMigration[] {
+  let candidates = [...applied].reverse();
+  if (selection.appliedBy !== undefined)
+    candidates = candidates.filter((a) => a.executionId === selection.appliedBy);
+  if (selection.to !== undefined)
+    candidates = candidates.filter((a) => compareVersions(a.version, selection.to!) > 0);
+  const count =
+    selection.count ?? (selection.to === undefined && selection.appliedBy === undefined ? 1 : undefined);
+  return count === undefined ? candidates : candidates.slice(0, count);
+}
+
+async function stop(
+  client: pg.ClientBase,
+  options: RunnerOptions,
+  applied: AppliedMigration,
+  reason: string,
+): Promise<never> {
+  await recordEvent(client, {
+    executionId: options.executionId,
+    event: 'rollback_stopped',
+    migration: applied,
+    detail: reason,
+  });
+  options.log.error(`rollback stopped at ${applied.file}: ${reason}`);
+  throw new IrreversibleMigration(applied.file, reason);
+}
+
+/**
+ * Rolls back applied migrations, newest first, each in its own transaction (or outside one, as its down
+ * requires). A migration without a down stops the rollback with its reason, recorded in `zerodown.events`.
+ *
+ * @example
+ * await rollback(client, migrations, { count: 2, executionId: 'cli-1', log });
+ */
+export async function rollback(
+  client: pg.ClientBase,
+  migrations: readonly Migration[],
+  options: RunnerOptions & RollbackSelection,
+): Promise<{ rolledBack: AppliedResult[] }> {
+  if (!options.dryRun) await ensureStateSchema(client);
+  const applied = await readApplied(client);
+  assertNoDrift(migrations, applied);
+  const byId = new Map(migrations.map((m) => [m.id, m]));
+  const rolledBack: AppliedResult[] = [];
+  for (const row of selectForRollback(applied, options)) {
+    const migration = byId.get(row.id);
+    if (!migration)
+      await stop(client, options, row, `its file ${row.file} is no longer in the migrations directory`);
+    const started = performance.now();
+    const markRolledBack = async (c: pg.ClientBase) => {
+      await c.query(
+        'UPDATE zerodown.migrations SET rolled_back_at = now(), rolled_back_by = $2 WHERE id = $1',
+        [row.rowId, options.executionId],
+      );
+    };
+    if (migration!.kind === 'backfill') {
+      if (options.dryRun) {
+        options.log.info(
+          `-- ${migration!.file}: backfill state removed (its column goes with the expand's down)`,
+        );
+      } else {
+        await undoBackfill(client, migration!);
+        await markRolledBack(client);
+      }
+    } else {
+      const down = migration!.down;
+      if (down.kind === 'irreversible') await stop(client, options, row, down.reason);
+      if (down.kind !== 'script') continue;
+      if (options.dryRun) {
+        options.log.info(`-- down of ${migration!.file}\n${describeScript(down.script)}`);
+      } else {
+        await runScript(client, down.script, {
+          file: migration!.file,
+          log: options.log,
+          retry: options.retry,
+          finish: markRolledBack,
+        });
+      }
+    }
+    const durationMs = performance.now() - started;
+    if (!options.dryRun) options.log.info(`rolled back ${migration!.file} in ${Math.round(durationMs)}ms`);
+    rolledBack.push({ id: row.id, file: migration!.file, phase: row.phase, durationMs });
+  }
+  return { rolledBack };
+}

@@ -1,0 +1,98 @@
+import type pg from 'pg';
+import { DriftDetected } from '../errors.ts';
+import type { Migration, Phase } from '../migrations/types.ts';
+
+/** A row of `zerodown.migrations` that is applied (not rolled back). */
+export interface AppliedMigration {
+  readonly rowId: string;
+  readonly id: string;
+  readonly version: string;
+  readonly name: string;
+  readonly phase: Phase;
+  readonly file: string;
+  readonly checksum: string;
+  readonly appliedAt: Date;
+  readonly durationMs: number;
+  readonly executionId: string;
+}
+
+/** Applied migrations in the order they were applied. Empty when the state schema does not exist yet. */
+export async function readApplied(client: pg.ClientBase): Promise<AppliedMigration[]> {
+  const exists = await client.query<{ ok: boolean }>(
+    "SELECT to_regclass('zerodown.migrations') IS NOT NULL AS ok",
+  );
+  if (!exists.rows[0]?.ok) return [];
+  const { rows } = await client.query(
+    `SELECT id::text AS row_id, version, name, phase, file, checksum, applied_at, duration_ms, execution_id
+       FROM zerodown.migrations WHERE rolled_back_at IS NULL ORDER BY id`,
+  );
+  return rows.map((r) => ({
+    rowId: r.row_id,
+    id: `${r.version}.${r.phase}`,
+    version: r.version,
+    name: r.name,
+    phase: r.phase,
+    file: r.file,
+    checksum: r.checksum,
+    appliedAt: r.applied_at,
+    durationMs: r.duration_ms,
+    executionId: r.execution_id,
+  }));
+}
+
+/** Refuses to go on when an applied migration's file changed since it was applied (drift). */
+export function assertNoDrift(migrations: readonly Migration[], applied: readonly AppliedMigration[]): void {
+  const byId = new Map(migrations.map((m) => [m.id, m]));
+  const drifted = applied.filter((a) => {
+    const file = byId.get(a.id);
+    return file !== undefined && file.checksum !== a.checksum;
+  });
+  if (drifted.length > 0) {
+    const list = drifted.map(
+      (a) => `${byId.get(a.id)!.file} (applied ${a.appliedAt.toISOString()} by ${a.executionId})`,
+    );
+    throw new DriftDetected(
+      `applied migration${drifted.length > 1 ? 's' : ''} changed since ${drifted.length > 1 ? 'they were' : 'it was'} applied: ${list.join(', ')}; restore the file as applied and put the change in a new migration`,
+    );
+  }
+}
+
+/** Records a migration as applied; inside the migration's own transaction when it has one. */
+export async function recordApplied(
+  client: pg.ClientBase,
+  migration: Migration,
+  details: { executionId: string; durationMs: number; lintOverride?: string },
+): Promise<void> {
+  await client.query(
+    `INSERT INTO zerodown.migrations (version, name, phase, file, checksum, duration_ms, execution_id, lint_override)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+    [
+      migration.version,
+      migration.name,
+      migration.phase,
+      migration.file,
+      migration.checksum,
+      Math.round(details.durationMs),
+      details.executionId,
+      details.lintOverride ?? null,
+    ],
+  );
+}
+
+/** Appends to `zerodown.events`, the tool's own history (rollback stops, partial applies, overrides). */
+export async function recordEvent(
+  client: pg.ClientBase,
+  event: { executionId: string; event: string; migration?: Migration | AppliedMigration; detail?: string },
+): Promise<void> {
+  await client.query(
+    'INSERT INTO zerodown.events (execution_id, event, version, phase, file, detail) VALUES ($1, $2, $3, $4, $5, $6)',
+    [
+      event.executionId,
+      event.event,
+      event.migration?.version ?? null,
+      event.migration?.phase ?? null,
+      event.migration?.file ?? null,
+      event.detail ?? null,
+    ],
+  );
+}

@@ -1,0 +1,98 @@
+import type pg from 'pg';
+import { type Lease, LeaseLock } from '../locks/lease.ts';
+import { compareMigrations } from '../migrations/filename.ts';
+import type { Migration, Phase } from '../migrations/types.ts';
+import { readApplied } from './records.ts';
+import { readStateVersion } from './schema.ts';
+
+/** One line of `zerodown status`. */
+export interface MigrationStatus {
+  readonly id: string;
+  readonly version: string;
+  readonly name: string;
+  readonly phase: Phase;
+  readonly file: string;
+  /** applied; pending; drifted (file changed after it was applied); missing (applied, file gone). */
+  readonly state: 'applied' | 'pending' | 'drifted' | 'missing';
+  readonly appliedAt?: string;
+  readonly executionId?: string;
+  /** Statements done by an interrupted non-transactional attempt. */
+  readonly partialStatements?: number;
+}
+
+/** What `zerodown status` reports. */
+export interface DatabaseStatus {
+  readonly migrations: MigrationStatus[];
+  readonly lock:
+    | (Omit<Lease, 'acquiredAt' | 'heartbeatAt' | 'expiresAt'> & { acquiredAt: string; expiresAt: string })
+    | null;
+  readonly lastRollbackStop: { at: string; file: string | null; reason: string | null } | null;
+}
+
+/**
+ * Reads the state of every migration (files and database together), the lock, and the last rollback stop.
+ *
+ * @example
+ * const status = await readStatus(client, await loadMigrations('migrations'));
+ */
+export async function readStatus(
+  client: pg.ClientBase,
+  migrations: readonly Migration[],
+): Promise<DatabaseStatus> {
+  const hasState = (await readStateVersion(client)) > 0;
+  const applied = await readApplied(client);
+  const appliedById = new Map(applied.map((a) => [a.id, a]));
+  const partial = new Map<string, number>();
+  let lock: DatabaseStatus['lock'] = null;
+  let lastRollbackStop: DatabaseStatus['lastRollbackStop'] = null;
+  if (hasState) {
+    const partialRows = await client.query('SELECT version, phase, statements_done FROM zerodown.partial');
+    for (const row of partialRows.rows) partial.set(`${row.version}.${row.phase}`, row.statements_done);
+    const lease = await new LeaseLock(client).current();
+    if (lease) {
+      lock = {
+        owner: lease.owner,
+        release: lease.release,
+        acquiredAt: lease.acquiredAt.toISOString(),
+        expiresAt: lease.expiresAt.toISOString(),
+      };
+    }
+    const stop = await client.query(
+      "SELECT at, file, detail FROM zerodown.events WHERE event = 'rollback_stopped' ORDER BY id DESC LIMIT 1",
+    );
+    if (stop.rows[0])
+      lastRollbackStop = {
+        at: stop.rows[0].at.toISOString(),
+        file: stop.rows[0].file,
+        reason: stop.rows[0].detail,
+      };
+  }
+  const lines: MigrationStatus[] = migrations.map((m) => {
+    const row = appliedById.get(m.id);
+    const base = { id: m.id, version: m.version, name: m.name, phase: m.phase, file: m.file };
+    if (!row) {
+      const done = partial.get(m.id);
+      return { ...base, state: 'pending', ...(done ? { partialStatements: done } : {}) };
+    }
+    return {
+      ...base,
+      state: row.checksum === m.checksum ? 'applied' : 'drifted',
+      appliedAt: row.appliedAt.toISOString(),
+      executionId: row.executionId,
+    };
+  });
+  const known = new Set(migrations.map((m) => m.id));
+  for (const row of applied.filter((a) => !known.has(a.id))) {
+    lines.push({
+      id: row.id,
+      version: row.version,
+      name: row.name,
+      phase: row.phase,
+      file: row.file,
+      state: 'missing',
+      appliedAt: row.appliedAt.toISOString(),
+      executionId: row.executionId,
+    });
+  }
+  return { migrations: lines.sort(compareMigrations), lock, lastRollbackStop };
+}

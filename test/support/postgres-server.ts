@@ -1,0 +1,51 @@
+import { existsSync } from 'node:fs';
+import { request } from 'node:http';
+import { startEmbeddedPostgres } from '../../cli/embedded-postgres.ts';
+
+/** Where the test PostgreSQL server comes from, and how to stop it when we started it. */
+export interface TestServer {
+  readonly url: string;
+  readonly source: 'TEST_DATABASE_URL' | 'testcontainers' | 'embedded-postgres';
+  stop(): Promise<void>;
+}
+
+/** Answers whether a Docker engine responds on its socket, within a few hundred milliseconds. */
+export async function dockerEngineAnswers(): Promise<boolean> {
+  const host = process.env.DOCKER_HOST;
+  const socketPath = host?.startsWith('unix://') ? host.slice('unix://'.length) : '/var/run/docker.sock';
+  if (host && !host.startsWith('unix://')) return false; // remote engines: use TEST_DATABASE_URL instead
+  if (!existsSync(socketPath)) return false;
+  return await new Promise((resolve) => {
+    const req = request({ socketPath, path: '/_ping', method: 'GET', timeout: 500 }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.on('error', () => resolve(false));
+    req.on('timeout', () => {
+      req.destroy();
+      resolve(false);
+    });
+    req.end();
+  });
+}
+
+/**
+ * The one provider of PostgreSQL for every test: `TEST_DATABASE_URL` when set, else a
+ * testcontainers PostgreSQL when a Docker engine answers, else embedded-postgres.
+ */
+export async function provideTestServer(): Promise<TestServer> {
+  const fromEnv = process.env.TEST_DATABASE_URL;
+  if (fromEnv) return { url: fromEnv, source: 'TEST_DATABASE_URL', stop: async () => {} };
+  if (await dockerEngineAnswers()) {
+    const { GenericContainer, Wait } = await import('testcontainers');
+    const container = await new GenericContainer('postgres:18')
+      .withEnvironment({ POSTGRES_PASSWORD: 'zerodown' })
+      .withExposedPorts(5432)
+      .withWaitStrategy(Wait.forLogMessage(/database system is ready to accept connections/, 2))
+      .start();
+    const url = `postgres://postgres:zerodown@${container.getHost()}:${container.getMappedPort(5432)}/postgres`;
+    return { url, source: 'testcontainers', stop: async () => void (await container.stop()) };
+  }
+  const server = await startEmbeddedPostgres();
+  return { url: server.url, source: 'embedded-postgres', stop: () => server.stop() };
+}
