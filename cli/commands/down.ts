@@ -3,7 +3,7 @@ import { InvalidInput } from '../../core/errors.ts';
 import { holdMigrationLocks, newRunId } from '../../core/locks/hold.ts';
 import { loadMigrations } from '../../core/migrations/load.ts';
 import { rollback } from '../../core/runner/rollback.ts';
-import { type CommonOptions, positiveInteger, withCommonOptions } from '../options.ts';
+import { type CommonOptions, positiveInteger, requireDatabaseUrl, withCommonOptions } from '../options.ts';
 import { stderrLog } from '../output.ts';
 import { withConnection } from '../session.ts';
 
@@ -25,6 +25,7 @@ export function registerDown(program: Command): void {
       throw new InvalidInput('give --count or --to, not both');
     }
     const log = stderrLog({ verbose: options.verbose });
+    requireDatabaseUrl(options); // a usage error (exit 2) before anything else
     const migrations = await loadMigrations(options.migrations);
     const executionId = newRunId();
     await withConnection(options, async (client, connection) => {

@@ -1,7 +1,7 @@
 import { type Command, Option } from 'commander';
 import { loadMigrations } from '../../core/migrations/load.ts';
 import { readStatus } from '../../core/state/status.ts';
-import { type CommonOptions, withCommonOptions } from '../options.ts';
+import { type CommonOptions, requireDatabaseUrl, withCommonOptions } from '../options.ts';
 import { withConnection } from '../session.ts';
 
 /** `zerodown status`: every migration's state, the lock holder, the last rollback stop. */
@@ -13,6 +13,7 @@ export function registerStatus(program: Command): void {
       .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text')),
     { dryRun: false },
   ).action(async (options: CommonOptions & { format: 'text' | 'json' }) => {
+    requireDatabaseUrl(options); // a usage error (exit 2) before anything else
     const migrations = await loadMigrations(options.migrations);
     const status = await withConnection(options, (client) => readStatus(client, migrations));
     if (options.format === 'json') {

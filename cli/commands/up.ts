@@ -4,7 +4,7 @@ import { holdMigrationLocks, newRunId } from '../../core/locks/hold.ts';
 import { loadMigrations } from '../../core/migrations/load.ts';
 import type { Phase } from '../../core/migrations/types.ts';
 import { applyPending } from '../../core/runner/apply.ts';
-import { type CommonOptions, withCommonOptions } from '../options.ts';
+import { type CommonOptions, requireDatabaseUrl, withCommonOptions } from '../options.ts';
 import { stderrLog } from '../output.ts';
 import { withConnection } from '../session.ts';
 
@@ -35,6 +35,7 @@ export function registerUp(program: Command): void {
       .option('--release <name>', 'release name recorded with the lock'),
   ).action(async (options: UpOptions) => {
     const log = stderrLog({ verbose: options.verbose });
+    requireDatabaseUrl(options); // a usage error (exit 2) before anything else
     const migrations = await loadMigrations(options.migrations);
     const phases: Phase[][] =
       options.phase === 'all' ? [['expand'], ['backfill'], ['contract']] : [[options.phase]];

@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { openConnection } from '../../core/db/connection.ts';
+import { LeaseLost, LockHeld } from '../../core/errors.ts';
+import { DEFAULT_ADVISORY_LOCK_KEY, TaskAdvisoryLock } from '../../core/locks/advisory.ts';
+import { LeaseLock } from '../../core/locks/lease.ts';
+import { ensureStateSchema } from '../../core/state/schema.ts';
+import { useFreshDatabase } from '../support/database.ts';
+
+const db = useFreshDatabase();
+
+describe('the lease lock', () => {
+  it('is taken by one owner, refused to another with the holder named, renewed, released', async () => {
+    await ensureStateSchema(db.client);
+    const lease = new LeaseLock(db.client);
+    const taken = await lease.acquire('exec-A', { release: 'v1', ttlMs: 60_000 });
+    expect(taken).toMatchObject({ owner: 'exec-A', release: 'v1' });
+    const refused = await lease.acquire('exec-B', { release: 'v2', ttlMs: 60_000 }).catch((e) => e);
+    expect(refused).toBeInstanceOf(LockHeld);
+    expect(refused.message).toMatch(
+      new RegExp(
+        `held by exec-A \\(release v1\\) since ${taken.acquiredAt.toISOString().replace(/[.]/g, '\\.')}`,
+      ),
+    );
+    // the owner re-acquires its own lease (a resumed execution) and keeps its acquired_at
+    const again = await lease.acquire('exec-A', { release: 'v1', ttlMs: 60_000 });
+    expect(again.acquiredAt).toEqual(taken.acquiredAt);
+    const renewed = await lease.heartbeat('exec-A', 120_000);
+    expect(renewed.expiresAt.getTime()).toBeGreaterThan(taken.expiresAt.getTime());
+    expect(await lease.release('exec-B')).toBe(false);
+    expect(await lease.release('exec-A')).toBe(true);
+    expect(await lease.current()).toBeUndefined();
+  });
+
+  it('can be taken over only after it expired; the old owner then finds it lost', async () => {
+    await ensureStateSchema(db.client);
+    const lease = new LeaseLock(db.client);
+    await lease.acquire('exec-old', { ttlMs: 300 });
+    await expect(lease.acquire('exec-new', { ttlMs: 60_000 })).rejects.toBeInstanceOf(LockHeld);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const taken = await lease.acquire('exec-new', { ttlMs: 60_000 });
+    expect(taken.owner).toBe('exec-new');
+    const lost = await lease.heartbeat('exec-old', 60_000).catch((e) => e);
+    expect(lost).toBeInstanceOf(LeaseLost);
+    expect(lost.message).toMatch(/exec-new took it over/);
+    await lease.release('exec-new');
+  });
+
+  it('is safe when many processes create the state schema at once', async () => {
+    const clients = await Promise.all(
+      Array.from({ length: 6 }, () => openConnection({ connection: db.url })),
+    );
+    try {
+      await Promise.all(clients.map((c) => ensureStateSchema(c)));
+      const { rows } = await db.client.query('SELECT count(*)::int AS n FROM zerodown.state_version');
+      expect(rows[0].n).toBeGreaterThanOrEqual(1);
+    } finally {
+      await Promise.all(clients.map((c) => c.end()));
+    }
+  });
+});
+
+describe('the advisory lock', () => {
+  it("uses node-pg-migrate's key, so a node-pg-migrate run holding it is named", async () => {
+    const other = await openConnection({ connection: db.url, applicationName: 'node-pg-migrate' });
+    const mine = await openConnection({ connection: db.url });
+    try {
+      await other.query('SELECT pg_advisory_lock($1::bigint)', [DEFAULT_ADVISORY_LOCK_KEY.toString()]);
+      const lock = new TaskAdvisoryLock(mine);
+      const error = await lock.acquire(300).catch((e) => e);
+      expect(error).toBeInstanceOf(LockHeld);
+      expect(error.message).toMatch(/held by "node-pg-migrate" \(pid \d+/);
+      await other.query('SELECT pg_advisory_unlock($1::bigint)', [DEFAULT_ADVISORY_LOCK_KEY.toString()]);
+      await lock.acquire(0);
+      // and now node-pg-migrate is refused while zerodown holds it
+      const { rows } = await other.query('SELECT pg_try_advisory_lock($1::bigint) AS ok', [
+        DEFAULT_ADVISORY_LOCK_KEY.toString(),
+      ]);
+      expect(rows[0].ok).toBe(false);
+      await lock.release();
+    } finally {
+      await Promise.all([other.end(), mine.end()]);
+    }
+  });
+});
