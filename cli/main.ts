@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { InvalidInput, ZerodownError } from '../core/errors.ts';
 import { registerCreate } from './commands/create.ts';
 import { registerDown } from './commands/down.ts';
+import { registerStart } from './commands/start.ts';
 import { registerStatus } from './commands/status.ts';
 import { registerUnlock } from './commands/unlock.ts';
 import { registerUp } from './commands/up.ts';
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerDown(program);
   registerStatus(program);
   registerUnlock(program);
+  registerStart(program);
   return program;
 }
 
