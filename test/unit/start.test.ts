@@ -1,6 +1,7 @@
 import {
   DescribeExecutionCommand,
   GetExecutionHistoryCommand,
+  type HistoryEventType,
   SFNClient,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
@@ -22,7 +23,7 @@ function history(...events: Array<[number, string, string]>) {
   return {
     events: events.map(([id, type, name]) => ({
       id,
-      type,
+      type: type as HistoryEventType,
       timestamp: new Date(),
       ...(type.endsWith('StateEntered')
         ? { stateEnteredEventDetails: { name } }
@@ -73,16 +74,14 @@ describe('zerodown start', () => {
 
   it('--wait exits 1 with the error when the execution fails', async () => {
     sfn.on(StartExecutionCommand).resolves({ executionArn, startDate: new Date() });
-    sfn
-      .on(DescribeExecutionCommand)
-      .resolves({
-        status: 'FAILED',
-        error: 'LockHeld',
-        cause: 'held by v41',
-        startDate: new Date(),
-        stateMachineArn: arn,
-        executionArn,
-      });
+    sfn.on(DescribeExecutionCommand).resolves({
+      status: 'FAILED',
+      error: 'LockHeld',
+      cause: 'held by v41',
+      startDate: new Date(),
+      stateMachineArn: arn,
+      executionArn,
+    });
     sfn.on(GetExecutionHistoryCommand).resolves(history([3, 'TaskStateEntered', 'AcquireLock']));
     const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
     const stdout = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
