@@ -1,0 +1,147 @@
+import type pg from 'pg';
+import { type ConnectionOptions, describeConnection, openConnection } from '../../core/db/connection.ts';
+import { decideGate, findGate, GATE_NAMES, type GateName, type GateRecord } from '../../core/gates/gates.ts';
+import type { CallbackTask } from './handlers.ts';
+
+/** The output a gate task resumes with: what `zerodown gate approve` sends with SendTaskSuccess. */
+export interface GateOutput {
+  readonly release: string;
+  readonly gate: GateName;
+  readonly decision: 'approved';
+  readonly decidedBy: string | null;
+  readonly reason: string | null;
+}
+
+/** The output of an approved gate, the same locally and through SendTaskSuccess. */
+export function gateOutput(record: GateRecord): GateOutput {
+  return {
+    release: record.release,
+    gate: record.gate,
+    decision: 'approved',
+    decidedBy: record.decidedBy,
+    reason: record.reason,
+  };
+}
+
+/** The cause of a rejected gate's `GateRejected` error, the same locally and through SendTaskFailure. */
+export function gateRejectionCause(record: GateRecord): string {
+  return `gate ${record.gate} of release ${record.release} was rejected by ${record.decidedBy ?? 'someone'}${record.reason ? `: ${record.reason}` : ''}`;
+}
+
+/** The error a rejected gate fails with: `GateRejected`, as SendTaskFailure names it. */
+export class GateRejectedError extends Error {
+  override name = 'GateRejected';
+}
+
+/** The command that approves a waiting gate (the database URL shown without its password). */
+export function approveCommand(release: string, connection?: ConnectionOptions['connection']): string {
+  const database = connection ? ` --database-url '${describeConnection(connection)}'` : '';
+  return `zerodown gate approve --release ${release}${database}`;
+}
+
+/** How the local runner waits at a gate. */
+export interface GateWaitOptions {
+  readonly connection: ConnectionOptions;
+  /** Approve at once (the demo, CI smoke runs), saying so. */
+  readonly approveGates: boolean;
+  /** How often to look at `zerodown.gates`. @default 250 */
+  readonly pollMs?: number;
+  /** How long the state waits (its TimeoutSeconds, or --gate-timeout), after which it fails with States.Timeout. */
+  readonly timeoutSeconds: number;
+  /** Told once when the run starts waiting, and when a decision arrives. */
+  onWaiting?(gate: { release: string; gate: GateName; command: string; timeoutSeconds: number }): void;
+  onDecided?(gate: GateRecord, automatically: boolean): void;
+}
+
+interface GatePayload {
+  release?: unknown;
+  gate?: unknown;
+}
+
+function gateOf(callback: CallbackTask): { release: string; gate: GateName } {
+  const payload = (callback.payload ?? {}) as GatePayload;
+  if (typeof payload.release !== 'string' || !GATE_NAMES.includes(payload.gate as GateName)) {
+    throw new Error(
+      `state ${callback.stateName}: a gate task's payload must carry release and gate (${GATE_NAMES.join(' or ')}); got ${JSON.stringify(payload)}`,
+    );
+  }
+  return { release: payload.release, gate: payload.gate as GateName };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Simulates `waitForTaskToken` for a gate: the gate task has recorded the gate (with the `local:` token)
+ * in `zerodown.gates`; this waits until `zerodown gate approve|reject` records a decision there (or
+ * approves at once with `approveGates`). Approval resolves with {@link gateOutput}; rejection throws
+ * `GateRejected`; at the timeout the gate is recorded `timed_out` (the state itself fails with
+ * States.Timeout, raised by the state machine's own TimeoutSeconds).
+ *
+ * @example
+ * const output = await awaitGateDecision(callback, { connection, approveGates: false, timeoutSeconds: 3600 });
+ */
+export async function awaitGateDecision(
+  callback: CallbackTask,
+  options: GateWaitOptions,
+): Promise<GateOutput> {
+  const { release, gate } = gateOf(callback);
+  const deadline = Date.now() + options.timeoutSeconds * 1000;
+  const client = await openConnection({ ...options.connection, applicationName: 'zerodown-local-gate' });
+  let record: GateRecord | undefined;
+  try {
+    record = await findGate(client, release, gate);
+    if (!record)
+      throw new Error(`state ${callback.stateName}: the gate task did not record gate ${gate} of ${release}`);
+    if (!record.decision && options.approveGates) {
+      record = await decideGate(client, {
+        release,
+        gate,
+        decision: 'approved',
+        decidedBy: 'zerodown run --approve-gates',
+        reason: 'approved automatically (--approve-gates)',
+      });
+      options.onDecided?.(record, true);
+    }
+    if (!record.decision) {
+      options.onWaiting?.({
+        release,
+        gate,
+        command: approveCommand(release, options.connection.connection),
+        timeoutSeconds: options.timeoutSeconds,
+      });
+      record = await pollForDecision(client, release, gate, deadline, options.pollMs ?? 250);
+      options.onDecided?.(record, false);
+    }
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+  if (record.decision === 'approved') return gateOutput(record);
+  if (record.decision === 'rejected') throw new GateRejectedError(gateRejectionCause(record));
+  // timed out: the state machine's own timer fails the state with States.Timeout; this only backs it up
+  await sleep(Math.max(0, deadline - Date.now()) + 5_000);
+  throw Object.assign(new Error(`gate ${gate} of release ${release} timed out`), { name: 'States.Timeout' });
+}
+
+async function pollForDecision(
+  client: pg.ClientBase,
+  release: string,
+  gate: GateName,
+  deadline: number,
+  pollMs: number,
+): Promise<GateRecord> {
+  for (;;) {
+    const record = await findGate(client, release, gate);
+    if (record?.decision) return record;
+    if (Date.now() >= deadline) {
+      // recorded so that a late "zerodown gate approve" says the gate timed out instead of resuming nothing
+      const { rows } = await client.query(
+        `UPDATE zerodown.gates SET decision = 'timed_out', decided_at = now(), decided_by = 'zerodown run --local'
+          WHERE release = $1 AND gate = $2 AND decision IS NULL RETURNING release`,
+        [release, gate],
+      );
+      if (rows[0]) return { ...(record as GateRecord), decision: 'timed_out' };
+      continue; // decided in the same instant: read it again
+    }
+    await sleep(Math.min(pollMs, Math.max(1, deadline - Date.now())));
+  }
+}
