@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { InvalidInput, ZerodownError } from '../core/errors.ts';
 import { registerCreate } from './commands/create.ts';
 import { registerDown } from './commands/down.ts';
+import { registerGate } from './commands/gate.ts';
 import { registerStart } from './commands/start.ts';
 import { registerStatus } from './commands/status.ts';
 import { registerUnlock } from './commands/unlock.ts';
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerStatus(program);
   registerUnlock(program);
   registerStart(program);
+  registerGate(program);
   return program;
 }
 
