@@ -84,6 +84,15 @@ export const STATE_SCHEMA_STEPS: readonly string[] = [
      file text,
      detail text
    );`,
+  // 2: backfill engine: the spec it started with, rows updated, rate and batch timings, last error
+  `ALTER TABLE zerodown.backfills
+     ADD COLUMN checksum text,
+     ADD COLUMN key_columns jsonb,
+     ADD COLUMN rows_updated bigint NOT NULL DEFAULT 0,
+     ADD COLUMN rows_per_second double precision,
+     ADD COLUMN last_batch_ms double precision,
+     ADD COLUMN max_batch_ms double precision,
+     ADD COLUMN last_error text;`,
 ];
 
 /**
