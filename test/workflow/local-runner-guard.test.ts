@@ -21,7 +21,7 @@ beforeAll(() => {
 }, 60_000);
 
 const planArn = localFunctionArn('PlanFunction');
-const functions = new Map([
+const functions = new Map<string, TemplateFunction>([
   [planArn, { logicalId: 'PlanFunction', arn: planArn, task: 'plan', timeoutSeconds: 30, environment: {} }],
 ]);
 const lambdaTask = (extra: Record<string, unknown> = {}) => ({
@@ -90,7 +90,7 @@ describe('fidelity guard', () => {
 
   it('refuses a Lambda task whose function has no ZERODOWN_TASK handler', () => {
     const other = localFunctionArn('Other');
-    const withOther = new Map([
+    const withOther = new Map<string, TemplateFunction>([
       ...functions,
       [other, { logicalId: 'Other', arn: other, task: undefined, timeoutSeconds: 3, environment: {} }],
     ]);
