@@ -3,6 +3,7 @@ import {
   type AslDefinition,
   extractStateMachine,
   localFunctionArn,
+  type TemplateFunction,
 } from '../../cli/local-runner/definition.ts';
 import { fidelityProblems, UnfaithfulDefinition } from '../../cli/local-runner/guard.ts';
 import { toInlineMaps } from '../../cli/local-runner/inline-map.ts';
