@@ -3,6 +3,7 @@ import { InvalidInput, ZerodownError } from '../core/errors.ts';
 import { registerCreate } from './commands/create.ts';
 import { registerDown } from './commands/down.ts';
 import { registerGate } from './commands/gate.ts';
+import { registerRun } from './commands/run.ts';
 import { registerStart } from './commands/start.ts';
 import { registerStatus } from './commands/status.ts';
 import { registerUnlock } from './commands/unlock.ts';
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerUnlock(program);
   registerStart(program);
   registerGate(program);
+  registerRun(program);
   return program;
 }
 

@@ -34,14 +34,16 @@ export class GateRejectedError extends Error {
 }
 
 /** The command that approves a waiting gate (the database URL shown without its password). */
-export function approveCommand(release: string, connection?: ConnectionOptions['connection']): string {
-  const database = connection ? ` --database-url '${describeConnection(connection)}'` : '';
-  return `zerodown gate approve --release ${release}${database}`;
+export function approveCommand(release: string, database?: string): string {
+  const option = database ? ` --database-url '${database}'` : '';
+  return `zerodown gate approve --release ${release}${option}`;
 }
 
 /** How the local runner waits at a gate. */
 export interface GateWaitOptions {
   readonly connection: ConnectionOptions;
+  /** The database as the approve command shows it. @default the connection without its password */
+  readonly databaseForDisplay?: string;
   /** Approve at once (the demo, CI smoke runs), saying so. */
   readonly approveGates: boolean;
   /** How often to look at `zerodown.gates`. @default 250 */
@@ -106,7 +108,10 @@ export async function awaitGateDecision(
       options.onWaiting?.({
         release,
         gate,
-        command: approveCommand(release, options.connection.connection),
+        command: approveCommand(
+          release,
+          options.databaseForDisplay ?? describeConnection(options.connection.connection),
+        ),
         timeoutSeconds: options.timeoutSeconds,
       });
       record = await pollForDecision(client, release, gate, deadline, options.pollMs ?? 250);

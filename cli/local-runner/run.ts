@@ -30,6 +30,8 @@ export interface LocalRunOptions {
   readonly handlers: Readonly<Record<string, TaskHandler>>;
   /** Where gates are recorded and decided. */
   readonly connection: ConnectionOptions;
+  /** The database as the approve command shows it. @default the connection without its password */
+  readonly databaseForDisplay?: string;
   /** The execution input (release, phases, gates, …), validated by the Plan task. */
   readonly input: { release: string; [field: string]: unknown };
   /** Approve every gate at once, saying so. @default false */
@@ -117,6 +119,7 @@ export async function runLocalStateMachine(options: LocalRunOptions): Promise<Lo
     awaitCallback: (callback) =>
       awaitGateDecision(callback, {
         connection: options.connection,
+        databaseForDisplay: options.databaseForDisplay,
         approveGates: options.approveGates ?? false,
         pollMs: options.gatePollMs,
         timeoutSeconds:

@@ -1,0 +1,167 @@
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { DEFAULT_LOCK_TIMEOUT_MS } from '../../core/db/connection.ts';
+import { formatDuration } from '../../core/duration.ts';
+import { InvalidInput } from '../../core/errors.ts';
+import { startEmbeddedPostgres } from '../embedded-postgres.ts';
+import { requestExit } from '../exit.ts';
+import { formatEvent, type LocalRunEvent } from '../local-runner/events.ts';
+import { runLocal } from '../local-runner/local-run.ts';
+import type { LocalRunResult } from '../local-runner/run.ts';
+import { durationArgument } from '../options.ts';
+import { stderrLog } from '../output.ts';
+
+interface RunOptions {
+  local?: boolean;
+  databaseUrl?: string;
+  migrations: string;
+  release: string;
+  phases: string[];
+  approveGates?: boolean;
+  gateTimeout?: number;
+  gateAfterExpand: boolean;
+  gateBeforeContract: boolean;
+  onGateReject: 'keep' | 'rollback';
+  dryRun?: boolean;
+  input?: Record<string, unknown>;
+  lockTimeout: number;
+  statementTimeout: number;
+  format: 'text' | 'json';
+  verbose?: boolean;
+}
+
+function phaseList(value: string): string[] {
+  const phases = value.split(',').map((p) => p.trim());
+  const unknown = phases.filter((p) => !['expand', 'backfill', 'contract'].includes(p));
+  if (unknown.length > 0)
+    throw new InvalidArgumentError(`unknown phase ${unknown.join(', ')}: use expand, backfill, contract`);
+  return phases;
+}
+
+function jsonObject(value: string): Record<string, unknown> {
+  try {
+    const parsed = JSON.parse(value);
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed;
+  } catch {
+    // reported below
+  }
+  throw new InvalidArgumentError(`--input must be a JSON object, e.g. '{"contract":["20260101000500"]}'`);
+}
+
+/** The workflow input of a local run: the same document `zerodown start` sends to Step Functions. */
+export function localWorkflowInput(options: RunOptions): { release: string; [field: string]: unknown } {
+  return {
+    release: options.release,
+    phases: options.phases,
+    gates: { afterExpand: options.gateAfterExpand, beforeContract: options.gateBeforeContract },
+    onGateReject: options.onGateReject,
+    dryRun: options.dryRun ?? false,
+    ...options.input,
+  };
+}
+
+function printSummary(result: LocalRunResult): void {
+  const lines = Object.entries(result.stateMs).map(
+    ([state, ms]) => `  ${state.padEnd(20)} ${formatDuration(ms).padStart(8)}`,
+  );
+  process.stdout.write(
+    `time per state:\n${lines.join('\n')}\n  ${'total'.padEnd(20)} ${formatDuration(result.ms).padStart(8)}\n`,
+  );
+}
+
+/** `zerodown run --local`: runs the synthesized state machine on this machine, tasks in process. */
+export function registerRun(program: Command): void {
+  program
+    .command('run')
+    .description('run the orchestrator state machine locally: the synthesized definition, the real task code')
+    .option('--local', 'run on this machine (the only mode; zerodown start runs the deployed workflow)')
+    .addOption(
+      new Option('--database-url <url>', 'PostgreSQL URL (default: a throwaway embedded PostgreSQL)').env(
+        'DATABASE_URL',
+      ),
+    )
+    .option('--migrations <dir>', 'migrations directory', './migrations')
+    .option('--release <name>', 'release name; the same release again resumes a crashed run', 'local')
+    .option('--phases <list>', 'comma-separated phases to run', phaseList, ['expand', 'backfill', 'contract'])
+    .option('--approve-gates', 'approve every gate at once (saying so) instead of waiting')
+    .option(
+      '--gate-timeout <duration>',
+      'how long a gate waits (default: the definition’s)',
+      durationArgument('--gate-timeout'),
+    )
+    .option('--gate-after-expand', 'wait at a gate after expand', false)
+    .option('--no-gate-before-contract', 'do not wait at the gate before contract')
+    .addOption(
+      new Option('--on-gate-reject <what>', 'keep the expand or roll it back')
+        .choices(['keep', 'rollback'])
+        .default('keep'),
+    )
+    .option('--dry-run', 'plan and lint only; apply nothing')
+    .option(
+      '--input <json>',
+      'more workflow input fields, merged last (e.g. contract migrations named by hand)',
+      jsonObject,
+    )
+    .option(
+      '--lock-timeout <duration>',
+      'lock_timeout for every statement',
+      durationArgument('--lock-timeout'),
+      DEFAULT_LOCK_TIMEOUT_MS,
+    )
+    .option(
+      '--statement-timeout <duration>',
+      'statement_timeout (0 = none)',
+      durationArgument('--statement-timeout'),
+      0,
+    )
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .option('--verbose', 'more log lines')
+    .action(async (options: RunOptions) => {
+      if (!options.local) {
+        throw new InvalidInput(
+          'only --local runs here; to run the deployed workflow use "zerodown start --wait"',
+        );
+      }
+      const log = stderrLog({ verbose: options.verbose });
+      const print = (event: LocalRunEvent) => {
+        if (options.format === 'json') {
+          process.stdout.write(`${JSON.stringify(event)}\n`);
+          return;
+        }
+        const line = formatEvent(event);
+        if (line) process.stdout.write(`${line}\n`);
+      };
+      let databaseUrl = options.databaseUrl;
+      let display: string | undefined;
+      const embedded = databaseUrl ? undefined : await startEmbeddedPostgres();
+      if (embedded) {
+        databaseUrl = embedded.url;
+        // the throwaway server's fixed local password: the approve command must work when pasted
+        display = embedded.url;
+        log.info(
+          `no --database-url: started an embedded PostgreSQL at ${embedded.url} (gone when this run ends)`,
+        );
+      }
+      try {
+        const result = await runLocal({
+          connection: {
+            connection: databaseUrl!,
+            lockTimeoutMs: options.lockTimeout,
+            statementTimeoutMs: options.statementTimeout,
+          },
+          databaseForDisplay: display,
+          migrationsDir: options.migrations,
+          input: localWorkflowInput(options),
+          approveGates: options.approveGates,
+          gateTimeoutSeconds: options.gateTimeout
+            ? Math.max(1, Math.round(options.gateTimeout / 1000))
+            : undefined,
+          log,
+          onEvent: print,
+        });
+        if (options.format === 'text') printSummary(result);
+        if (result.status === 'failed') requestExit(1);
+      } finally {
+        await embedded?.stop();
+      }
+    });
+}
