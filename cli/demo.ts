@@ -1,31 +1,114 @@
 import pg from 'pg';
+import { formatDuration } from '../core/duration.ts';
 import { startEmbeddedPostgres } from './embedded-postgres.ts';
-import { main } from './main.ts';
+import { formatEvent, type LocalRunEvent } from './local-runner/events.ts';
+import { runLocal } from './local-runner/local-run.ts';
+import { stderrLog } from './output.ts';
+
+/** Rows seeded in each of users and orders. */
+export const DEMO_ROWS = 100_000;
+
+const write = (text: string) => process.stdout.write(`${text}\n`);
+
+/** The example application's tables as its first version has them, with DEMO_ROWS rows each. */
+async function seed(client: pg.Client): Promise<void> {
+  await client.query(`
+    CREATE TABLE users (id bigserial PRIMARY KEY, username text NOT NULL, created_at timestamptz NOT NULL DEFAULT now());
+    INSERT INTO users (username) SELECT 'user' || g FROM generate_series(1, ${DEMO_ROWS}) g;
+    CREATE TABLE orders (id serial PRIMARY KEY, user_id bigint NOT NULL, total numeric(12, 2) NOT NULL);
+    INSERT INTO orders (user_id, total) SELECT 1 + g % ${DEMO_ROWS}, g % 1000 FROM generate_series(1, ${DEMO_ROWS}) g;
+    ANALYZE users; ANALYZE orders;`);
+}
+
+/** A short `\d`: columns, indexes and constraints of the demo tables. */
+async function describeSchema(client: pg.Client): Promise<string> {
+  const lines: string[] = [];
+  for (const table of ['users', 'orders']) {
+    const columns = await client.query(
+      `SELECT column_name, data_type, is_nullable, column_default FROM information_schema.columns
+        WHERE table_schema = 'public' AND table_name = $1 ORDER BY ordinal_position`,
+      [table],
+    );
+    const count = await client.query(`SELECT count(*)::int AS n FROM ${table}`);
+    lines.push(`  ${table} (${count.rows[0].n} rows)`);
+    for (const c of columns.rows) {
+      const flags = [
+        c.is_nullable === 'NO' ? 'not null' : '',
+        c.column_default ? `default ${c.column_default}` : '',
+      ]
+        .filter(Boolean)
+        .join(', ');
+      lines.push(`    ${c.column_name.padEnd(14)} ${c.data_type}${flags ? `  (${flags})` : ''}`);
+    }
+    const extras = await client.query(
+      `SELECT 'index ' || indexname || ': ' || regexp_replace(indexdef, '^.* USING ', '') AS line FROM pg_indexes
+        WHERE schemaname = 'public' AND tablename = $1
+       UNION ALL
+       SELECT 'constraint ' || conname || ': ' || pg_get_constraintdef(oid) FROM pg_constraint
+        WHERE conrelid = $1::regclass AND contype <> 'p'
+       ORDER BY 1`,
+      [table],
+    );
+    for (const e of extras.rows) lines.push(`    ${e.line}`);
+  }
+  return lines.join('\n');
+}
 
 /**
- * The demo: starts an embedded PostgreSQL, seeds `users` and `orders`, applies the example expand
- * migrations with `zerodown up` and prints `zerodown status`.
+ * `npm run demo`: starts an embedded PostgreSQL, seeds users and orders with 100,000 rows each, and runs
+ * the example migrations through the local runner of the synthesized state machine: expand, backfill
+ * with progress, the deploy gate (approved automatically, saying so), contract. Prints the schema before
+ * and after and a timing summary. Needs no database and no Docker.
+ *
+ * @example
+ * process.exitCode = await runDemo([]);
  */
 export async function runDemo(_argv: string[]): Promise<number> {
-  process.stderr.write('starting an embedded PostgreSQL...\n');
+  const started = Date.now();
+  write('zerodown demo: the orchestrator state machine, run locally on an embedded PostgreSQL\n');
+  write('starting an embedded PostgreSQL 18 ...');
   const server = await startEmbeddedPostgres();
+  const timings: [string, number][] = [['start PostgreSQL', Date.now() - started]];
+  const client = new pg.Client(server.url);
   try {
-    const client = new pg.Client(server.url);
     await client.connect();
-    await client.query(`
-      CREATE TABLE users (id bigserial PRIMARY KEY, username text NOT NULL, created_at timestamptz NOT NULL DEFAULT now());
-      INSERT INTO users (username) SELECT 'user' || g FROM generate_series(1, 1000) g;
-      CREATE TABLE orders (id serial PRIMARY KEY, user_id bigint NOT NULL, total numeric(12, 2) NOT NULL);
-      INSERT INTO orders (user_id, total) SELECT 1 + g % 1000, g FROM generate_series(1, 1000) g;`);
-    await client.end();
-    const common = ['--database-url', server.url, '--migrations', 'migrations'];
-    for (const args of [['up', '--phase', 'expand'], ['status']]) {
-      process.stderr.write(`\n$ zerodown ${args.join(' ')}\n`);
-      const code = await main(['node', 'zerodown', ...args, ...common]);
-      if (code !== 0) return code;
+    let mark = Date.now();
+    await seed(client);
+    timings.push([`seed ${DEMO_ROWS} users and ${DEMO_ROWS} orders`, Date.now() - mark]);
+    write(`\nschema before (the app's first version):\n${await describeSchema(client)}\n`);
+    write('$ zerodown run --local --release demo --approve-gates\n');
+    mark = Date.now();
+    const result = await runLocal({
+      connection: { connection: server.url, lockTimeoutMs: 500 },
+      databaseForDisplay: server.url,
+      migrationsDir: 'migrations',
+      input: { release: 'demo', gates: { afterExpand: false, beforeContract: true } },
+      approveGates: true,
+      log: stderrLog(),
+      onEvent: (event: LocalRunEvent) => {
+        const line = formatEvent(event);
+        if (line) write(line);
+        if (event.type === 'gate-decided' && event.automatically) {
+          write(
+            '   (in a real deploy, CI deploys the new app version here, then runs "zerodown gate approve")',
+          );
+        }
+      },
+    });
+    timings.push(['workflow (synthesize + run)', Date.now() - mark]);
+    write(`\nschema after:\n${await describeSchema(client)}\n`);
+    write('timing summary:');
+    for (const [what, ms] of timings) write(`  ${what.padEnd(38)} ${formatDuration(ms).padStart(8)}`);
+    for (const [state, ms] of Object.entries(result.stateMs))
+      write(`    ${state.padEnd(36)} ${formatDuration(ms).padStart(8)}`);
+    write(`  ${'total'.padEnd(38)} ${formatDuration(Date.now() - started).padStart(8)}`);
+    if (result.status === 'failed') {
+      write(`\nthe workflow failed in ${result.failedState ?? 'an unknown state'}: ${result.error}`);
+      return 1;
     }
     return 0;
   } finally {
+    await client.end().catch(() => undefined);
     await server.stop();
   }
 }

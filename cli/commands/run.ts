@@ -7,7 +7,7 @@ import { requestExit } from '../exit.ts';
 import { formatEvent, type LocalRunEvent } from '../local-runner/events.ts';
 import { runLocal } from '../local-runner/local-run.ts';
 import type { LocalRunResult } from '../local-runner/run.ts';
-import { durationArgument } from '../options.ts';
+import { durationArgument, positiveInteger } from '../options.ts';
 import { stderrLog } from '../output.ts';
 
 interface RunOptions {
@@ -25,6 +25,9 @@ interface RunOptions {
   input?: Record<string, unknown>;
   lockTimeout: number;
   statementTimeout: number;
+  chunkBudget?: number;
+  targetBatch?: number;
+  maxPartitions?: number;
   format: 'text' | 'json';
   verbose?: boolean;
 }
@@ -113,6 +116,17 @@ export function registerRun(program: Command): void {
       durationArgument('--statement-timeout'),
       0,
     )
+    .option(
+      '--chunk-budget <duration>',
+      'how long one backfill chunk task runs',
+      durationArgument('--chunk-budget'),
+    )
+    .option(
+      '--target-batch <duration>',
+      'backfill batch duration to aim for',
+      durationArgument('--target-batch'),
+    )
+    .option('--max-partitions <n>', 'backfill partitions side by side', positiveInteger)
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .option('--verbose', 'more log lines')
     .action(async (options: RunOptions) => {
@@ -151,6 +165,11 @@ export function registerRun(program: Command): void {
           databaseForDisplay: display,
           migrationsDir: options.migrations,
           input: localWorkflowInput(options),
+          settings: {
+            ...(options.chunkBudget !== undefined && { chunkBudgetMs: options.chunkBudget }),
+            ...(options.targetBatch !== undefined && { targetBatchMs: options.targetBatch }),
+            ...(options.maxPartitions !== undefined && { maxPartitions: options.maxPartitions }),
+          },
           approveGates: options.approveGates,
           gateTimeoutSeconds: options.gateTimeout
             ? Math.max(1, Math.round(options.gateTimeout / 1000))
