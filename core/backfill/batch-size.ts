@@ -1,0 +1,62 @@
+/** Bounds and target of adaptive batch sizing. */
+export interface BatchSizing {
+  /** Batch duration to aim at, ms (pt-online-schema-change's chunk-time). @default 200 */
+  readonly targetMs: number;
+  /** @default 100 */
+  readonly min: number;
+  /** @default 100000 */
+  readonly max: number;
+}
+
+export const DEFAULT_TARGET_BATCH_MS = 200;
+export const DEFAULT_MIN_BATCH = 100;
+export const DEFAULT_MAX_BATCH = 100_000;
+export const DEFAULT_FIRST_BATCH = 1000;
+
+/**
+ * Adaptive batch size: after each batch, moves the size toward the one that would have taken the target
+ * duration at the rate just measured. It grows at most 2x per batch (so one lucky fast batch cannot
+ * make the next one huge) and shrinks at once when a batch was far too slow (so the locks it holds stay
+ * short). With a duration of `fixed + perRow * size`, it settles where batches take the target.
+ *
+ * @example
+ * const sizer = new BatchSizer(1000, { targetMs: 200, min: 100, max: 100_000 });
+ * sizer.record(1000, 20); // 1000 rows in 20 ms
+ * sizer.size; // 2000 (grows at most 2x)
+ */
+export class BatchSizer {
+  #size: number;
+
+  constructor(
+    initial: number,
+    readonly sizing: BatchSizing,
+  ) {
+    this.#size = this.#clamp(initial);
+  }
+
+  /** Rows for the next batch. */
+  get size(): number {
+    return this.#size;
+  }
+
+  /** Records a finished batch: how many rows its key range held and how long it took. */
+  record(rows: number, durationMs: number): void {
+    // a batch cut short by the end of the range says little about the size; keep it
+    if (rows <= 0 || rows < this.#size / 2) return;
+    const ideal = (rows / Math.max(durationMs, 0.1)) * this.sizing.targetMs;
+    const next =
+      durationMs > 2 * this.sizing.targetMs
+        ? ideal
+        : Math.min(this.#size * 2, this.#size + (ideal - this.#size) * 0.5);
+    this.#size = this.#clamp(next);
+  }
+
+  /** After a lock_timeout or statement_timeout: a smaller batch holds fewer locks for less time. */
+  shrink(factor = 2): void {
+    this.#size = this.#clamp(this.#size / factor);
+  }
+
+  #clamp(size: number): number {
+    return Math.round(Math.min(this.sizing.max, Math.max(this.sizing.min, size)));
+  }
+}

@@ -1,0 +1,172 @@
+import type pg from 'pg';
+import { MigrationFailed } from '../errors.ts';
+import type { Log } from '../log.ts';
+import { compareVersions } from '../migrations/filename.ts';
+import type { BackfillMigration, Migration } from '../migrations/types.ts';
+import { withLockRetry } from '../runner/lock-retry.ts';
+import { quoteIdent } from '../sql/identifiers.ts';
+import type { BackfillTarget } from './target.ts';
+
+/** Names of the objects that keep one backfill's target columns right for the old application version. */
+export function syncObjectNames(version: string) {
+  return {
+    insertTrigger: `zerodown_sync_${version}_insert`,
+    updateTrigger: `zerodown_sync_${version}_update`,
+    /** In the `zerodown` schema. */
+    function: `sync_${version}`,
+  };
+}
+
+const TRIGGER_NAME = /^zerodown_sync_(\d+)_(insert|update)$/;
+const BODY_QUOTE = '$zerodown_sync$';
+
+/**
+ * When a target column must be (re)computed on UPDATE: the writer left it as it was (an explicit new
+ * value is the new application version's, and stays), and either it is still empty or a column its
+ * expression reads changed (the old version edited the source).
+ */
+function updateCondition(column: string, sources: readonly string[]): string {
+  const c = quoteIdent(column);
+  const changed =
+    sources.length === 0
+      ? ''
+      : ` OR ROW(${sources.map((s) => `NEW.${quoteIdent(s)}`).join(', ')}) IS DISTINCT FROM ROW(${sources.map((s) => `OLD.${quoteIdent(s)}`).join(', ')})`;
+  return `(NEW.${c} IS NOT DISTINCT FROM OLD.${c} AND (NEW.${c} IS NULL${changed}))`;
+}
+
+/**
+ * The DDL of the sync trigger: a plpgsql function and two row triggers. The triggers' WHEN conditions
+ * are evaluated without entering plpgsql, so the backfill's own UPDATEs (which set the target columns)
+ * pay almost nothing for them. Expressions are evaluated over the new row, aliased as the table, so
+ * they read exactly as in the batch UPDATE.
+ *
+ * @example
+ * syncTriggerSql(target, '20260101000100'); // ['CREATE OR REPLACE FUNCTION zerodown."sync_…"() …', …]
+ */
+export function syncTriggerSql(target: BackfillTarget, version: string): string[] {
+  const names = syncObjectNames(version);
+  const fn = `zerodown.${quoteIdent(names.function)}`;
+  const alias = quoteIdent(target.relationName);
+  const columns = Object.keys(target.set);
+  const compute = (column: string) =>
+    `SELECT (${target.set[column]}) INTO NEW.${quoteIdent(column)} FROM (SELECT (NEW).*) AS ${alias};`;
+  const body = [
+    'BEGIN',
+    "  IF TG_OP = 'INSERT' THEN",
+    ...columns.map((c) => `    IF NEW.${quoteIdent(c)} IS NULL THEN ${compute(c)} END IF;`),
+    '  ELSE',
+    ...columns.map((c) => `    IF ${updateCondition(c, target.sources[c] ?? [])} THEN ${compute(c)} END IF;`),
+    '  END IF;',
+    '  RETURN NEW;',
+    'END',
+  ].join('\n');
+  return [
+    `CREATE OR REPLACE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS ${BODY_QUOTE}\n${body}\n${BODY_QUOTE}`,
+    `CREATE TRIGGER ${quoteIdent(names.insertTrigger)} BEFORE INSERT ON ${target.sql} FOR EACH ROW WHEN (${columns.map((c) => `NEW.${quoteIdent(c)} IS NULL`).join(' OR ')}) EXECUTE FUNCTION ${fn}()`,
+    `CREATE TRIGGER ${quoteIdent(names.updateTrigger)} BEFORE UPDATE ON ${target.sql} FOR EACH ROW WHEN (${columns.map((c) => updateCondition(c, target.sources[c] ?? [])).join(' OR ')}) EXECUTE FUNCTION ${fn}()`,
+  ];
+}
+
+async function inTransaction(client: pg.ClientBase, work: () => Promise<void>): Promise<void> {
+  await client.query('BEGIN');
+  try {
+    await work();
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  }
+}
+
+/**
+ * Installs the sync trigger of a backfill unless it is there already (`replace` installs it again). CREATE TRIGGER waits for
+ * transactions writing the table to end, so a row written before it is visible to the first batch.
+ * Runs under lock_timeout with retries (its lock would otherwise queue the application behind it).
+ *
+ * @example
+ * await installSyncTrigger(client, migration, target, log);
+ */
+export async function installSyncTrigger(
+  client: pg.ClientBase,
+  migration: BackfillMigration,
+  target: BackfillTarget,
+  log: Log,
+  options: { replace?: boolean } = {},
+): Promise<void> {
+  if (Object.values(target.set).some((e) => e.includes(BODY_QUOTE))) {
+    throw new MigrationFailed(
+      migration.file,
+      `${migration.file}: an expression of set contains ${BODY_QUOTE}`,
+    );
+  }
+  const names = syncObjectNames(migration.version);
+  const { rows } = await client.query<{ n: number }>(
+    'SELECT count(*)::int AS n FROM pg_trigger WHERE tgrelid = to_regclass($1) AND tgname = ANY ($2)',
+    [target.sql, [names.insertTrigger, names.updateTrigger]],
+  );
+  if (rows[0]?.n === 2 && !options.replace) return;
+  const statements = syncTriggerSql(target, migration.version);
+  await withLockRetry(
+    `installing the sync trigger of ${migration.file} on ${target.table}`,
+    () =>
+      inTransaction(client, async () => {
+        await client.query(`DROP TRIGGER IF EXISTS ${quoteIdent(names.insertTrigger)} ON ${target.sql}`);
+        await client.query(`DROP TRIGGER IF EXISTS ${quoteIdent(names.updateTrigger)} ON ${target.sql}`);
+        for (const statement of statements) await client.query(statement);
+      }),
+    { log },
+  );
+  log.info(`${migration.file}: sync trigger installed on ${target.table} (removed by the contract phase)`);
+}
+
+/** The sync triggers present in the database, by backfill version. */
+async function findSyncTriggers(client: pg.ClientBase) {
+  const { rows } = await client.query<{ name: string; table: string }>(
+    `SELECT t.tgname AS name, t.tgrelid::regclass::text AS table
+       FROM pg_trigger t WHERE NOT t.tgisinternal AND t.tgname LIKE 'zerodown\\_sync\\_%'
+      ORDER BY t.tgname`,
+  );
+  return rows.flatMap((r) => {
+    const match = TRIGGER_NAME.exec(r.name);
+    return match ? [{ ...r, version: match[1]! }] : [];
+  });
+}
+
+/**
+ * Drops the sync triggers (and their functions) of backfills with a version up to `upToVersion` (all
+ * when omitted). The contract phase calls it first: contract drops the old columns the triggers read,
+ * and by then no old application version writes. Finds the triggers in the catalog, so a backfill file
+ * deleted since leaves nothing behind. Returns the dropped triggers' names.
+ *
+ * @example
+ * await removeSyncTriggers(client, migrations, { upToVersion: '20260101000500', log });
+ */
+export async function removeSyncTriggers(
+  client: pg.ClientBase,
+  migrations: readonly Migration[],
+  options: { upToVersion?: string; log: Log },
+): Promise<string[]> {
+  const found = (await findSyncTriggers(client)).filter(
+    (t) => options.upToVersion === undefined || compareVersions(t.version, options.upToVersion) <= 0,
+  );
+  const dropped: string[] = [];
+  for (const version of new Set(found.map((t) => t.version))) {
+    const triggers = found.filter((t) => t.version === version);
+    const file = migrations.find((m) => m.kind === 'backfill' && m.version === version)?.file ?? version;
+    await withLockRetry(
+      `removing the sync trigger of ${file}`,
+      () =>
+        inTransaction(client, async () => {
+          for (const t of triggers)
+            await client.query(`DROP TRIGGER IF EXISTS ${quoteIdent(t.name)} ON ${t.table}`);
+          await client.query(
+            `DROP FUNCTION IF EXISTS zerodown.${quoteIdent(syncObjectNames(version).function)}()`,
+          );
+        }),
+      { log: options.log },
+    );
+    dropped.push(...triggers.map((t) => t.name));
+    options.log.info(`removed the sync trigger of ${file} from ${triggers[0]!.table}`);
+  }
+  return dropped;
+}

@@ -1,0 +1,174 @@
+import { parseSync } from 'libpg-query';
+import type pg from 'pg';
+import { MigrationFailed } from '../errors.ts';
+import type { BackfillMigration } from '../migrations/types.ts';
+import { quoteIdent, quoteQualified } from '../sql/identifiers.ts';
+import { loadSqlParser } from '../sql/statements.ts';
+
+/** What the backfill engine knows about the table a backfill writes, read from the catalog. */
+export interface BackfillTarget {
+  /** The table as the spec names it (`users`, `public.users`). */
+  readonly table: string;
+  /** The table quoted for SQL. */
+  readonly sql: string;
+  /** The table's own name, unqualified: the alias expressions may use (`users.username`). */
+  readonly relationName: string;
+  /** Key columns, in key order. */
+  readonly key: readonly string[];
+  /** Target columns -> SQL expression, as in the spec. */
+  readonly set: Readonly<Record<string, string>>;
+  /** Target column -> the table's columns its expression reads (what the sync trigger watches). */
+  readonly sources: Readonly<Record<string, readonly string[]>>;
+  /** Rows that still need the backfill, as SQL. */
+  readonly where: string;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: the parser's JSON tree is typed loosely on purpose
+type ParseNode = any;
+
+function parseOne(migration: BackfillMigration, what: string, sql: string): ParseNode {
+  let tree: ParseNode;
+  try {
+    tree = parseSync(sql);
+  } catch (error) {
+    throw new MigrationFailed(migration.file, `${migration.file}: ${what}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  if (tree.stmts?.length !== 1 || !tree.stmts[0].stmt?.SelectStmt) {
+    throw new MigrationFailed(
+      migration.file,
+      `${migration.file}: ${what} must be one SQL expression, not statements`,
+    );
+  }
+  return tree.stmts[0].stmt.SelectStmt;
+}
+
+/** Names of the columns an expression reads; `*` when it reads the whole row (`users.*`). */
+function referencedColumns(node: ParseNode, into: Set<string>): Set<string> {
+  if (Array.isArray(node)) for (const item of node) referencedColumns(item, into);
+  else if (node && typeof node === 'object') {
+    if (node.ColumnRef) {
+      const last = node.ColumnRef.fields?.at(-1);
+      into.add(last?.A_Star ? '*' : (last?.String?.sval ?? '*'));
+    } else for (const value of Object.values(node)) referencedColumns(value, into);
+  }
+  return into;
+}
+
+async function tableColumns(client: pg.ClientBase, oid: number) {
+  const { rows } = await client.query<{ name: string; not_null: boolean }>(
+    `SELECT attname AS name, attnotnull AS not_null FROM pg_attribute
+      WHERE attrelid = $1 AND attnum > 0 AND NOT attisdropped ORDER BY attnum`,
+    [oid],
+  );
+  return new Map(rows.map((r) => [r.name, r.not_null]));
+}
+
+async function primaryKey(client: pg.ClientBase, oid: number): Promise<string[]> {
+  const { rows } = await client.query<{ name: string }>(
+    `SELECT a.attname AS name
+       FROM pg_index i
+       CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, n)
+       JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+      WHERE i.indrelid = $1 AND i.indisprimary
+      ORDER BY k.n`,
+    [oid],
+  );
+  return rows.map((r) => r.name);
+}
+
+/** Whether a valid, non-partial btree index starts with exactly these columns (ascending): keyset needs one. */
+async function hasLeadingIndex(client: pg.ClientBase, oid: number, key: readonly string[]): Promise<boolean> {
+  const { rows } = await client.query<{ ok: boolean }>(
+    `SELECT EXISTS (
+       SELECT 1 FROM pg_index i
+         JOIN pg_class c ON c.oid = i.indexrelid
+         JOIN pg_am am ON am.oid = c.relam
+        WHERE i.indrelid = $1 AND am.amname = 'btree' AND i.indisvalid AND i.indpred IS NULL
+          AND (SELECT array_agg(a.attname ORDER BY k.n)
+                 FROM unnest((i.indkey::int2[])[0:$3 - 1], (i.indoption::int2[])[0:$3 - 1])
+                      WITH ORDINALITY AS k(attnum, opt, n)
+                 JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+                WHERE k.opt & 1 = 0) = $2::name[]
+     ) AS ok`,
+    [oid, key, key.length],
+  );
+  return rows[0]?.ok === true;
+}
+
+/**
+ * Reads what the backfill engine needs about a backfill's table and checks the spec against it: the
+ * table and the target columns exist (the expand migration ran), the key is NOT NULL and leads a btree
+ * index, and the expressions parse as single expressions.
+ *
+ * @example
+ * const target = await describeTarget(client, migration); // target.key -> ['id']
+ */
+export async function describeTarget(
+  client: pg.ClientBase,
+  migration: BackfillMigration,
+): Promise<BackfillTarget> {
+  await loadSqlParser();
+  const { spec, file } = migration;
+  const sql = quoteQualified(spec.table);
+  const found = await client.query<{ oid: number | null }>('SELECT to_regclass($1)::oid AS oid', [sql]);
+  const oid = found.rows[0]?.oid;
+  if (!oid) {
+    throw new MigrationFailed(file, `${file}: table ${spec.table} does not exist; check "table" in the spec`);
+  }
+  const columns = await tableColumns(client, oid);
+  for (const column of Object.keys(spec.set)) {
+    if (!columns.has(column)) {
+      throw new MigrationFailed(
+        file,
+        `${file}: column ${spec.table}.${column} does not exist; apply the expand migration that adds it first (zerodown up)`,
+      );
+    }
+  }
+  const key = spec.key === undefined ? await primaryKey(client, oid) : [spec.key].flat();
+  if (key.length === 0) {
+    throw new MigrationFailed(
+      file,
+      `${file}: table ${spec.table} has no primary key; set "key" in the spec to NOT NULL column(s) with a btree index`,
+    );
+  }
+  for (const column of key) {
+    if (!columns.has(column))
+      throw new MigrationFailed(file, `${file}: key column ${spec.table}.${column} does not exist`);
+    if (!columns.get(column)) {
+      throw new MigrationFailed(
+        file,
+        `${file}: key column ${spec.table}.${column} is nullable, and rows where it is NULL would never be backfilled; use NOT NULL key column(s)`,
+      );
+    }
+  }
+  if (!(await hasLeadingIndex(client, oid, key))) {
+    throw new MigrationFailed(
+      file,
+      `${file}: no btree index on ${spec.table} starts with (${key.join(', ')}), so every batch would scan the table; create one (CONCURRENTLY) in the expand migration or use the primary key`,
+    );
+  }
+  const sources: Record<string, string[]> = {};
+  for (const [column, expression] of Object.entries(spec.set)) {
+    const select = parseOne(migration, `set.${column}`, `SELECT (${expression}) AS value`);
+    const read = referencedColumns(select.targetList, new Set());
+    sources[column] = read.has('*') ? [...columns.keys()] : [...read].filter((c) => columns.has(c));
+  }
+  if (spec.where !== undefined) parseOne(migration, 'where', `SELECT 1 WHERE (${spec.where})`);
+  const where =
+    spec.where ??
+    Object.keys(spec.set)
+      .map((c) => `${quoteIdent(c)} IS NULL`)
+      .join(' OR ');
+  const dot = spec.table.indexOf('.');
+  return {
+    table: spec.table,
+    sql,
+    relationName: dot < 0 ? spec.table : spec.table.slice(dot + 1),
+    key,
+    set: spec.set,
+    sources,
+    where,
+  };
+}
