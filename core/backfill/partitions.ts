@@ -11,7 +11,7 @@ export interface PlannedPartition {
 }
 
 /** Tables estimated below this many rows get exact boundaries (one index-only pass); larger ones a sample. */
-export const DEFAULT_EXACT_ROWS_LIMIT = 1_000_000;
+export const DEFAULT_EXACT_ROWS_LIMIT = 100_000;
 /** How many sampled rows the boundaries of a large table come from. */
 const SAMPLE_ROWS = 50_000;
 
@@ -19,8 +19,8 @@ function keyText(target: BackfillTarget): string {
   return target.key.map((c) => `${quoteIdent(c)}::text`).join(', ');
 }
 
-function keyOrder(target: BackfillTarget, direction = ''): string {
-  return target.key.map((c) => `${quoteIdent(c)}${direction}`).join(', ');
+function keyOrder(target: BackfillTarget): string {
+  return target.key.map(quoteIdent).join(', ');
 }
 
 async function tableSize(client: pg.ClientBase, target: BackfillTarget) {
@@ -48,7 +48,8 @@ export async function planPartitions(
   options: { exactRowsLimit?: number } = {},
 ): Promise<PlannedPartition[]> {
   const last = await client.query<string[]>({
-    text: `SELECT ${keyText(target)} FROM ${target.sql} ORDER BY ${keyOrder(target, ' DESC')} LIMIT 1`,
+    // qualified: a bare name in ORDER BY would sort the text output column of the same name
+    text: `SELECT ${keyText(target)} FROM ${target.sql} AS t ORDER BY ${target.key.map((c) => `t.${quoteIdent(c)} DESC`).join(', ')} LIMIT 1`,
     rowMode: 'array',
   });
   const maxKey = last.rows[0] ?? null;

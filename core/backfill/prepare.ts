@@ -27,7 +27,7 @@ export interface PrepareOptions {
   log: Log;
   /** Forget the progress of an earlier start (e.g. after the file changed) and plan again. @default false */
   restart?: boolean;
-  /** Tables estimated up to this many rows get exact partition boundaries, larger ones sampled. @default 1000000 */
+  /** Tables estimated up to this many rows get exact partition boundaries, larger ones sampled. @default 100000 */
   exactRowsLimit?: number;
 }
 

@@ -55,7 +55,9 @@ export function rangeCondition(target: KeyShape, range: KeyRange, firstParam = 1
 /**
  * The cheap index-only probe that bounds the next batch: the last key among the next `limit` keys of
  * the range, and how many keys it saw (fewer than `limit` means the range ends in this batch).
- * Columns: one text column per key column, then `rows`.
+ * Aggregates over the ordered scan instead of sorting it again: the last element of `array_agg` is the
+ * last key read (if the order were ever lost, the batch would only end earlier; no row is skipped).
+ * Columns: `rows`, then one text column per key column.
  *
  * @example
  * probeSql({ key: ['id'], sql: '"users"' }, { after: ['0'], upTo: ['1000000'] }, 5000);
@@ -69,12 +71,10 @@ export function probeSql(
   const columns = target.key.map(quoteIdent);
   return {
     text: [
-      `SELECT ${columns.map((c) => `${c}::text`).join(', ')}, count(*) OVER () AS rows`,
+      `SELECT count(*) AS rows, ${columns.map((c) => `(array_agg(${c}))[count(*)]::text`).join(', ')}`,
       `  FROM (SELECT ${columns.join(', ')} FROM ${target.sql}`,
       `         WHERE ${condition.text}`,
       `         ORDER BY ${columns.join(', ')} LIMIT $1) AS next_keys`,
-      // qualified, so the order is the key's own and not that of the text columns of the same name
-      ` ORDER BY ${columns.map((c) => `next_keys.${c} DESC`).join(', ')} LIMIT 1`,
     ].join('\n'),
     values: [String(limit), ...condition.values],
   };
