@@ -3,6 +3,7 @@ import { InvalidInput, ZerodownError } from '../core/errors.ts';
 import { registerCreate } from './commands/create.ts';
 import { registerDown } from './commands/down.ts';
 import { registerGate } from './commands/gate.ts';
+import { registerLint } from './commands/lint.ts';
 import { registerRun } from './commands/run.ts';
 import { registerStart } from './commands/start.ts';
 import { registerStatus } from './commands/status.ts';
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerCreate(program);
   registerUp(program);
   registerDown(program);
+  registerLint(program);
   registerStatus(program);
   registerUnlock(program);
   registerStart(program);

@@ -1,0 +1,124 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { InvalidInput } from '../errors.ts';
+import { LINT_RULES } from './rules/index.ts';
+import type { LintConfig, LintPhase, LintRule, RuleLevel } from './types.ts';
+
+/** The project config file, looked up in the working directory. */
+export const CONFIG_FILE = 'zerodown.config.json';
+
+/** Engine findings a project may tune besides the rules (the others always apply). */
+export const TUNABLE_FINDINGS = ['unused-ignore'] as const;
+
+const level = z.enum(['off', 'warning', 'error']);
+const known = new Set<string>([...LINT_RULES.map((r) => r.id), ...TUNABLE_FINDINGS]);
+
+/** The `lint` section of `zerodown.config.json`. */
+export const LintConfigSchema = z
+  .object({
+    rules: z
+      .record(
+        z.string(),
+        z.union([level, z.object({ expand: level.optional(), contract: level.optional() }).strict()]),
+      )
+      .optional()
+      .superRefine((rules, ctx) => {
+        for (const id of Object.keys(rules ?? {})) {
+          if (!known.has(id)) {
+            ctx.addIssue({
+              code: 'custom',
+              path: [id],
+              message: `unknown rule "${id}"; see docs/lint-rules.md`,
+            });
+          }
+        }
+      }),
+    ignore: z
+      .array(
+        z
+          .object({
+            rule: z.string().refine((r) => r === '*' || known.has(r), 'unknown rule; use a rule id or "*"'),
+            files: z.string().min(1),
+            reason: z.string().trim().min(1, 'say why these findings are safe to ignore'),
+          })
+          .strict(),
+      )
+      .optional(),
+  })
+  .strict();
+
+/**
+ * Reads the `lint` section of `zerodown.config.json` in `cwd` (an empty config when there is no file).
+ * Refuses, naming the file and field, a config that is not valid.
+ *
+ * @example
+ * const config = await loadLintConfig(process.cwd());
+ * // zerodown.config.json: { "lint": { "rules": { "prefer-text-field": "off" },
+ * //   "ignore": [{ "rule": "*", "files": "migrations/2019*", "reason": "applied before zerodown" }] } }
+ */
+export async function loadLintConfig(cwd: string): Promise<LintConfig> {
+  const path = join(cwd, CONFIG_FILE);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw new InvalidInput(`${CONFIG_FILE}: cannot read: ${(error as Error).message}`, { cause: error });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new InvalidInput(`${CONFIG_FILE}: invalid JSON: ${(error as Error).message}`, { cause: error });
+  }
+  const section = (json as { lint?: unknown } | null)?.lint;
+  if (section === undefined) return {};
+  const parsed = LintConfigSchema.safeParse(section);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `lint.${i.path.join('.')}: ${i.message}`);
+    throw new InvalidInput(`${CONFIG_FILE}: ${problems.join('; ')}`);
+  }
+  return parsed.data;
+}
+
+/** The level of a rule (or tunable finding) in a phase, after the project's config. */
+export function levelFor(
+  rule: Pick<LintRule, 'id' | 'severity'>,
+  phase: LintPhase,
+  config: LintConfig | undefined,
+): RuleLevel {
+  const setting = config?.rules?.[rule.id];
+  if (setting === undefined) return rule.severity[phase];
+  if (typeof setting === 'string') return setting;
+  return setting[phase] ?? rule.severity[phase];
+}
+
+function globToRegExp(glob: string): RegExp {
+  let source = '';
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i]!;
+    if (c === '*' && glob[i + 1] === '*') {
+      source += '.*';
+      i++;
+    } else if (c === '*') source += '[^/]*';
+    else if (c === '?') source += '[^/]';
+    else source += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+  }
+  return new RegExp(`^${source}$`);
+}
+
+/** The config's ignore entry that covers a finding of `rule` in `file` (path or base name), if any. */
+export function configIgnore(
+  config: LintConfig | undefined,
+  rule: string,
+  file: string,
+): { reason: string } | undefined {
+  const normalized = file.replaceAll('\\', '/');
+  const base = normalized.split('/').pop() ?? normalized;
+  return config?.ignore?.find((entry) => {
+    if (entry.rule !== '*' && entry.rule !== rule) return false;
+    const pattern = globToRegExp(entry.files.replace(/^\.\//, ''));
+    return pattern.test(normalized) || pattern.test(base);
+  });
+}

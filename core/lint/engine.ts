@@ -1,0 +1,225 @@
+import { readFile } from 'node:fs/promises';
+import { parseSync } from 'libpg-query';
+import type { BackfillMigration, Migration, SchemaMigration } from '../migrations/types.ts';
+import { loadSqlParser } from '../sql/statements.ts';
+import { configIgnore, levelFor } from './config.ts';
+import { SchemaTracker } from './context.ts';
+import { FILE_FINDINGS } from './file-findings.ts';
+import { placeOf, statementPlace } from './location.ts';
+import { LINT_RULES } from './rules/index.ts';
+import { commentsForStatement, type IgnoreComment, readIgnoreComments } from './suppressions.ts';
+import type { LintConfig, LintFinding, LintPhase, LintRule, Severity } from './types.ts';
+
+/** Options of every lint entry point. */
+export interface LintOptions {
+  /** Lint every schema migration as this phase instead of the phase its file name says. */
+  readonly phase?: LintPhase;
+  /** The project's settings (see `loadLintConfig`). */
+  readonly config?: LintConfig;
+  /**
+   * Report findings only for these migration ids (`<version>.<phase>`); the others are still read, in
+   * order, for what they do to the schema (so a CHECK validated by an applied migration counts).
+   */
+  readonly only?: readonly string[];
+  /** The rules to run; every rule by default. */
+  readonly rules?: readonly LintRule[];
+}
+
+/** A migration with the text of its file (for suppressions and columns), and whether to report on it. */
+export interface LintSource {
+  readonly migration: Migration;
+  readonly text?: string;
+  readonly report: boolean;
+}
+
+const KNOWN_RULES = new Set(LINT_RULES.map((r) => r.id));
+
+function excerpt(sql: string): string {
+  const flat = sql.replace(/\s+/g, ' ');
+  return flat.length > 80 ? `${flat.slice(0, 77)}...` : flat;
+}
+
+function lintBackfill(migration: BackfillMigration, text: string | undefined): LintFinding[] {
+  const findings: LintFinding[] = [];
+  const expressions = [
+    ...Object.entries(migration.spec.set).map(([column, sql]) => [`set.${column}`, sql] as const),
+    ...(migration.spec.where ? [['where', migration.spec.where] as const] : []),
+  ];
+  for (const [field, sql] of expressions) {
+    try {
+      // parenthesised so that "x; DROP TABLE t" cannot pass as one expression
+      parseSync(`SELECT (${sql})`);
+    } catch (error) {
+      const at = text?.indexOf(JSON.stringify(sql).slice(1, -1)) ?? -1;
+      findings.push({
+        file: migration.file,
+        line: at >= 0 ? (text?.slice(0, at).match(/\n/g)?.length ?? 0) + 1 : 1,
+        column: 1,
+        rule: FILE_FINDINGS.syntaxError.id,
+        severity: 'error',
+        message: `backfill ${field} is not a SQL expression: ${(error as Error).message}`,
+        hint: 'Write an expression over the row, e.g. "lower(username)", or a condition, e.g. "display_name IS NULL"',
+      });
+    }
+  }
+  return findings;
+}
+
+interface SchemaLint {
+  readonly migration: SchemaMigration;
+  readonly phase: LintPhase;
+  readonly text: string | undefined;
+  readonly report: boolean;
+}
+
+function lintSchema(
+  { migration, phase, text, report }: SchemaLint,
+  tracker: SchemaTracker,
+  options: LintOptions,
+): LintFinding[] {
+  const script = migration.up;
+  tracker.beginMigration(script.transaction);
+  if (!report) {
+    for (const statement of script.statements) tracker.observe(statement.node);
+    return [];
+  }
+  const sqlFile = migration.format === 'sql';
+  const lines = sqlFile && text !== undefined ? text.split(/\r?\n/) : undefined;
+  const { comments, invalid } =
+    text === undefined ? { comments: [], invalid: [] } : readIgnoreComments(text, KNOWN_RULES);
+  const findings: LintFinding[] = invalid.map((i) => ({
+    file: migration.file,
+    line: i.line,
+    column: i.column,
+    rule: FILE_FINDINGS.invalidIgnore.id,
+    severity: 'error' as const,
+    message: i.problem,
+    hint: '-- zerodown:ignore <rule> <why this statement is safe>',
+  }));
+  const rules = (options.rules ?? LINT_RULES)
+    .map((rule) => ({ rule, level: levelFor(rule, phase, options.config) }))
+    .filter((r): r is { rule: LintRule; level: Severity } => r.level !== 'off');
+  script.statements.forEach((statement, index) => {
+    const context = {
+      phase,
+      file: migration.file,
+      inTransaction: tracker.inTransaction,
+      statements: script.statements,
+      index,
+      scriptTransaction: script.transaction,
+      facts: tracker,
+    };
+    // a module's generated SQL has no line in the file: its comments cover all of its statements
+    const ignores: IgnoreComment[] = lines ? commentsForStatement(statement, lines, comments) : comments;
+    const start = sqlFile ? statementPlace(statement, lines) : { line: 1, column: 1 };
+    for (const { rule, level } of rules) {
+      for (const violation of rule.check(statement, context)) {
+        const suppressing = ignores.filter((c) => c.rules.includes(rule.id));
+        if (suppressing.length > 0) {
+          for (const c of suppressing) c.used = true;
+          continue;
+        }
+        if (configIgnore(options.config, rule.id, migration.file)) continue;
+        const place = sqlFile ? placeOf(statement, start, violation.location) : start;
+        const severity: Severity = violation.downgrade ? 'warning' : level;
+        findings.push({
+          file: migration.file,
+          line: place.line,
+          column: place.column,
+          rule: rule.id,
+          severity,
+          message: sqlFile
+            ? violation.message
+            : `${violation.message} (generated SQL: ${excerpt(statement.sql)})`,
+          hint: violation.hint ?? rule.hint,
+        });
+      }
+    }
+    tracker.observe(statement.node);
+  });
+  const unused = levelFor(
+    { id: FILE_FINDINGS.unusedIgnore.id, severity: { expand: 'warning', contract: 'warning' } },
+    phase,
+    options.config,
+  );
+  if (unused !== 'off') {
+    for (const c of comments.filter((c) => !c.used)) {
+      // a rule switched off for this phase cannot use its comment: that is not stale
+      if (
+        c.rules.every((id) => levelFor(LINT_RULES.find((r) => r.id === id)!, phase, options.config) === 'off')
+      )
+        continue;
+      findings.push({
+        file: migration.file,
+        line: c.line,
+        column: c.column,
+        rule: FILE_FINDINGS.unusedIgnore.id,
+        severity: unused,
+        message: `zerodown:ignore ${c.rules.join(',')} suppresses nothing${sqlFile ? ' here' : ' in this module'}: remove it, or move it above the statement it is for`,
+        hint: 'Delete the comment',
+      });
+    }
+  }
+  return findings.sort((a, b) => a.line - b.line || a.column - b.column);
+}
+
+/**
+ * Lints migrations in order, with their file texts at hand. The lower-level entry point behind
+ * `lintMigrations` and `lintPaths`.
+ *
+ * @example
+ * await loadSqlParser();
+ * const findings = lintSources(migrations.map((migration) => ({ migration, report: true })));
+ */
+export function lintSources(sources: readonly LintSource[], options: LintOptions = {}): LintFinding[] {
+  const tracker = new SchemaTracker();
+  const only = options.only ? new Set(options.only) : undefined;
+  const findings: LintFinding[] = [];
+  for (const { migration, text, report } of sources) {
+    const reported = report && (only === undefined || only.has(migration.id));
+    if (migration.kind === 'backfill') {
+      if (reported) findings.push(...lintBackfill(migration, text));
+      continue;
+    }
+    const phase = options.phase ?? migration.phase;
+    findings.push(...lintSchema({ migration, phase, text, report: reported }, tracker, options));
+  }
+  return findings;
+}
+
+async function readText(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Lints loaded migrations, in the order given, each in the phase its file name says (or
+ * `options.phase`). Loads the parser itself; reads each file again for its `zerodown:ignore` comments.
+ *
+ * @example
+ * const findings = await lintMigrations(await loadMigrations('migrations'));
+ * if (hasErrors(findings)) process.exitCode = 1;
+ */
+export async function lintMigrations(
+  migrations: readonly Migration[],
+  options: LintOptions = {},
+): Promise<LintFinding[]> {
+  await loadSqlParser();
+  const sources = await Promise.all(
+    migrations.map(async (migration) => ({ migration, text: await readText(migration.path), report: true })),
+  );
+  return lintSources(sources, options);
+}
+
+/**
+ * Whether any finding is an error (what blocks `zerodown up` and the plan step).
+ *
+ * @example
+ * hasErrors([{ severity: 'warning', ... }]); // false
+ */
+export function hasErrors(findings: readonly LintFinding[]): boolean {
+  return findings.some((f) => f.severity === 'error');
+}
