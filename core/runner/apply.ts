@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { removeSyncTriggers } from '../backfill/sync-trigger.ts';
 import { MigrationFailed } from '../errors.ts';
 import type { Log } from '../log.ts';
 import { compareVersions } from '../migrations/filename.ts';
@@ -145,6 +146,9 @@ export async function applyPending(
           `${migration.file} cannot run before the backfill ${unfinished.file} has finished: contract removes what the old app version still needs; run "zerodown backfill" first`,
         );
       }
+      // the sync triggers of the (finished) backfills up to here read the old columns contract drops
+      if (!options.dryRun)
+        await removeSyncTriggers(client, migrations, { upToVersion: migration.version, log: options.log });
     }
     if (options.dryRun) {
       options.log.info(`-- ${migration.file} (${migration.phase})\n${describeScript(migration.up)}`);

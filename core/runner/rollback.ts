@@ -84,12 +84,18 @@ export async function rollback(
           `-- ${migration!.file}: backfill state removed (its column goes with the expand's down)`,
         );
       } else {
-        await undoBackfill(client, migration!);
+        await undoBackfill(client, migration!, { log: options.log });
         await markRolledBack(client);
       }
     } else {
       const down = migration!.down;
       if (down.kind === 'irreversible') await stop(client, options, row, down.reason);
+      // a backfill of this version that never finished still has its sync trigger, which depends on
+      // the columns this down drops
+      const backfill = migrations.find((m) => m.kind === 'backfill' && m.version === row.version);
+      if (backfill?.kind === 'backfill' && row.phase === 'expand' && !options.dryRun) {
+        await undoBackfill(client, backfill, { log: options.log });
+      }
       if (down.kind !== 'script') continue;
       if (options.dryRun) {
         options.log.info(`-- down of ${migration!.file}\n${describeScript(down.script)}`);
