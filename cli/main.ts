@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { InvalidInput, ZerodownError } from '../core/errors.ts';
+import { registerBackfill } from './commands/backfill.ts';
 import { registerCreate } from './commands/create.ts';
 import { registerDown } from './commands/down.ts';
 import { registerGate } from './commands/gate.ts';
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerCreate(program);
   registerUp(program);
+  registerBackfill(program);
   registerDown(program);
   registerLint(program);
   registerStatus(program);

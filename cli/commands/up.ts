@@ -1,4 +1,5 @@
 import { type Command, Option } from 'commander';
+import { runBackfillToCompletion } from '../../core/backfill/index.ts';
 import { parseDuration } from '../../core/duration.ts';
 import { holdMigrationLocks, newRunId } from '../../core/locks/hold.ts';
 import { loadMigrations } from '../../core/migrations/load.ts';
@@ -53,7 +54,12 @@ export function registerUp(program: Command): void {
           });
           count += result.applied.length;
           for (const skipped of result.skippedBackfills) {
-            log.warn(`skipped backfill ${skipped.file}: run "zerodown backfill" to run it`);
+            // --phase all: backfill here, between expand and contract (contract refuses to run before)
+            if (options.phase === 'all' && !options.dryRun && skipped.kind === 'backfill') {
+              const progress = await runBackfillToCompletion(client, skipped, { executionId, log });
+              log.info(`backfilled ${skipped.file}: ${progress.rowsDone} rows`);
+              count++;
+            } else log.warn(`skipped backfill ${skipped.file}: run "zerodown backfill" to run it`);
           }
         }
         log.info(
