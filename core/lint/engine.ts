@@ -120,7 +120,7 @@ function lintSchema(
           continue;
         }
         if (configIgnore(options.config, rule.id, migration.file)) continue;
-        const place = sqlFile ? placeOf(statement, start, violation.location) : start;
+        const place = sqlFile ? placeOf(statement, start, violation) : start;
         const severity: Severity = violation.downgrade ? 'warning' : level;
         findings.push({
           file: migration.file,

@@ -23,7 +23,13 @@ export function statementPlace(statement: SqlStatement, fileLines: readonly stri
  * the statement alone gives the same tree with offsets from its own start, and the first location in
  * both trees is the same token, which gives the shift. Only done for statements with a finding.
  */
-export function placeOf(statement: SqlStatement, start: Place, location: number | undefined): Place {
+export function placeOf(
+  statement: SqlStatement,
+  start: Place,
+  at: { readonly location?: number; readonly offset?: number },
+): Place {
+  if (at.offset !== undefined) return placeInStatement(statement, start, at.offset);
+  const location = at.location;
   if (location === undefined) return start;
   let shift: number;
   try {
@@ -35,8 +41,11 @@ export function placeOf(statement: SqlStatement, start: Place, location: number 
   } catch {
     return start;
   }
+  return placeInStatement(statement, start, location - shift);
+}
+
+function placeInStatement(statement: SqlStatement, start: Place, offset: number): Place {
   const bytes = Buffer.from(statement.sql);
-  const offset = location - shift;
   if (offset < 0 || offset > bytes.length) return start;
   const before = bytes.subarray(0, offset).toString().split('\n');
   if (before.length === 1) return { line: start.line, column: start.column + (before[0]?.length ?? 0) };

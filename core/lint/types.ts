@@ -33,6 +33,8 @@ export interface Violation {
   readonly hint?: string;
   /** Parser `location` (byte offset in the parsed text) of the part at fault; the statement start when absent. */
   readonly location?: number;
+  /** Byte offset in the statement's own text, for parts the parse tree has no location for. */
+  readonly offset?: number;
   /** Lowers the rule's level for this case (e.g. a default whose volatility zerodown cannot tell). */
   readonly downgrade?: boolean;
 }

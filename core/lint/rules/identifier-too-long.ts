@@ -1,36 +1,22 @@
-import { identifierBytes, type Node } from '../ast.ts';
+import { scanSync } from 'libpg-query';
+import { identifierBytes } from '../ast.ts';
 import type { LintRule, Violation } from '../types.ts';
 
 const MAX_BYTES = 63;
-// Keys of the parse tree that hold names a statement creates or renames to.
-const NAME_KEYS = new Set(['relname', 'colname', 'idxname', 'conname', 'newname', 'trigname', 'indexname']);
-
-function longNames(tree: unknown, found: Map<string, number | undefined>, location?: number): void {
-  if (Array.isArray(tree)) {
-    for (const item of tree) longNames(item, found, location);
-    return;
-  }
-  if (!tree || typeof tree !== 'object') return;
-  const node = tree as Node;
-  const here = typeof node.location === 'number' && node.location >= 0 ? node.location : location;
-  for (const [key, value] of Object.entries(node)) {
-    if (NAME_KEYS.has(key) && typeof value === 'string' && identifierBytes(value) > MAX_BYTES) {
-      if (!found.has(value)) found.set(value, here);
-    } else if (value && typeof value === 'object') longNames(value, found, here);
-  }
-}
+// A name over 63 bytes has at least 16 characters (4 bytes each at most): scan only statements with such a run.
+const LONG_RUN = /[\p{L}\p{N}_$"]{16,}/u;
 
 /** Names over 63 bytes, which PostgreSQL truncates without an error. */
 export const identifierTooLong: LintRule = {
   id: 'identifier-too-long',
   title: 'identifier longer than 63 bytes',
   severity: { expand: 'warning', contract: 'warning' },
-  why: 'PostgreSQL truncates identifiers to 63 bytes (NAMEDATALEN - 1) with only a NOTICE: two long names that share their first 63 bytes collide, and the next migration that names the object in full does not find it.',
+  why: 'PostgreSQL truncates identifiers to 63 bytes (NAMEDATALEN - 1) with only a NOTICE: two long names that share their first 63 bytes collide, and tools that compare the name in the file with the name in the catalog do not find it. (The parse tree already holds the truncated name, so this rule reads the tokens.)',
   hint: 'CREATE INDEX CONCURRENTLY orders_customer_created_idx ON orders (customer_id, created_at);',
   examples: {
     unsafe: {
       phase: 'expand',
-      sql: 'CREATE INDEX CONCURRENTLY orders_customer_id_created_at_status_shipping_country_partial_idx ON orders (customer_id, created_at);',
+      sql: 'CREATE INDEX CONCURRENTLY orders_by_customer_id_and_created_at_for_the_customer_order_history_page_idx ON orders (customer_id, created_at);',
     },
     safe: {
       phase: 'expand',
@@ -38,15 +24,21 @@ export const identifierTooLong: LintRule = {
     },
   },
   check(statement) {
-    const found = new Map<string, number | undefined>();
-    longNames(statement.node, found);
+    if (!LONG_RUN.test(statement.sql)) return [];
     const violations: Violation[] = [];
-    for (const [name, location] of found) {
+    const seen = new Set<string>();
+    for (const token of scanSync(statement.sql).tokens) {
+      if (token.tokenName !== 'IDENT') continue;
+      const name = token.text.startsWith('"')
+        ? token.text.slice(1, -1).replaceAll('""', '"')
+        : token.text.toLowerCase();
       const bytes = identifierBytes(name);
+      if (bytes <= MAX_BYTES || seen.has(name)) continue;
+      seen.add(name);
       violations.push({
         message: `"${name}" is ${bytes} bytes; PostgreSQL keeps only the first ${MAX_BYTES} ("${Buffer.from(name).subarray(0, MAX_BYTES).toString()}")`,
         hint: 'Choose a name of at most 63 bytes',
-        location,
+        offset: token.start,
       });
     }
     return violations;
