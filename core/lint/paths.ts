@@ -125,8 +125,10 @@ async function lintDirectory(
     sources.push({ migration, text: await readText(path), report });
   }
   findings.push(...lintSources(sources, options));
+  // migration order; files whose names do not parse come last
   const order = new Map(named.map((n, i) => [n.file, i]));
-  return findings.sort((a, b) => (order.get(a.file) ?? -1) - (order.get(b.file) ?? -1) || a.line - b.line);
+  const rank = (file: string) => order.get(file) ?? named.length;
+  return findings.sort((a, b) => rank(a.file) - rank(b.file) || a.line - b.line);
 }
 
 /** A SQL file whose name is not a migration name (`zerodown lint fix.sql`): linted alone, as `--phase` or expand. */
