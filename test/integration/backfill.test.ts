@@ -1,0 +1,440 @@
+import pg from 'pg';
+import { describe, expect, it } from 'vitest';
+import {
+  type BatchResult,
+  finishBackfill,
+  prepareBackfill,
+  readPartitions,
+  runBackfillChunk,
+  runBackfillToCompletion,
+} from '../../core/backfill/index.ts';
+import { MigrationFailed } from '../../core/errors.ts';
+import {
+  backfillFile,
+  createUsersTable,
+  recordingLog,
+  rewriteBackfill,
+} from '../support/backfill-fixtures.ts';
+import { useFreshDatabase } from '../support/database.ts';
+
+const db = useFreshDatabase();
+const ROWS = 200_000;
+
+async function connect(): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: db.url });
+  await client.connect();
+  return client;
+}
+
+async function rowStats(table: string, expected: string) {
+  const { rows } = await db.client.query(
+    `SELECT count(*)::int AS total,
+            count(*) FILTER (WHERE display_name = ${expected})::int AS right,
+            count(*) FILTER (WHERE backfilled = 1)::int AS once
+       FROM ${table}`,
+  );
+  return rows[0] as { total: number; right: number; once: number };
+}
+
+describe('backfill engine', () => {
+  it('backfills every row exactly once with the right value, and records the backfill as applied', async () => {
+    // GIVEN 200,000 rows and a backfill of a computed value
+    await createUsersTable(db.client, 'once_users', ROWS);
+    const migration = await backfillFile('1_once.backfill.json', {
+      table: 'once_users',
+      set: { display_name: "upper(username) || '#' || id" },
+      targetBatchMs: 20,
+    });
+    const batches: BatchResult[] = [];
+    // WHEN it runs to completion
+    const progress = await runBackfillToCompletion(db.client, migration, {
+      executionId: 'test-once',
+      log: recordingLog(),
+      onBatch: (b) => batches.push(b),
+    });
+    // THEN every row has its value, written once; counters and the applied record agree
+    expect(await rowStats('once_users', "upper(username) || '#' || id")).toEqual({
+      total: ROWS,
+      right: ROWS,
+      once: ROWS,
+    });
+    expect(progress).toMatchObject({ done: true, rowsDone: ROWS, rowsEstimated: ROWS, etaSeconds: 0 });
+    expect(batches.reduce((sum, b) => sum + b.updated, 0)).toBe(ROWS);
+    // adaptive sizing moved away from the first batch of 1000 rows
+    expect(new Set(batches.map((b) => b.size)).size).toBeGreaterThan(3);
+    const applied = await db.client.query(
+      "SELECT execution_id FROM zerodown.migrations WHERE version = '1' AND phase = 'backfill'",
+    );
+    expect(applied.rows).toEqual([{ execution_id: 'test-once' }]);
+    const [state] = await readPartitions(db.client, '1');
+    expect(state).toMatchObject({
+      status: 'done',
+      rowsDone: ROWS,
+      rowsUpdated: ROWS,
+      cursor: [String(ROWS + ROWS / 2)],
+    });
+    expect(await finishBackfill(db.client, migration, { executionId: 'again', log: recordingLog() })).toBe(
+      true,
+    );
+  });
+
+  it('keeps every batch an index range scan on the key, at every batch size', async () => {
+    await createUsersTable(db.client, 'plan_users', ROWS);
+    const migration = await backfillFile('2_plan.backfill.json', {
+      table: 'plan_users',
+      set: { display_name: 'username' },
+    });
+    await db.client.query('VACUUM ANALYZE plan_users');
+    for (const size of [100, 1000, 10_000, 50_000, 100_000]) {
+      // the batch's key range, as the probe bounds it: (cursor, key of the size-th row after it]
+      const bound = await db.client.query(
+        'SELECT max(id)::text AS last FROM (SELECT id FROM plan_users WHERE id > $1 ORDER BY id LIMIT $2) s',
+        ['1000', size],
+      );
+      const plan = await db.client.query(
+        `EXPLAIN (FORMAT JSON) UPDATE plan_users SET display_name = (username)
+          WHERE id > $1 AND id <= $2 AND (display_name IS NULL)`,
+        ['1000', bound.rows[0].last],
+      );
+      const text = JSON.stringify(plan.rows[0]['QUERY PLAN']);
+      expect(text, `batch of ${size}`).toMatch(/"Node Type":"(Index Scan|Bitmap Index Scan)"/);
+      expect(text, `batch of ${size}`).toContain('"Index Name":"plan_users_pkey"');
+      expect(text, `batch of ${size}`).not.toContain('Seq Scan');
+    }
+    expect(migration.spec.table).toBe('plan_users');
+  });
+
+  it('splits the key range into partitions that cover it exactly once, exact and sampled', async () => {
+    await createUsersTable(db.client, 'part_users', ROWS);
+    for (const [version, exactRowsLimit] of [
+      ['30', 1_000_000],
+      ['31', 0],
+    ] as const) {
+      const migration = await backfillFile(`${version}_parts.backfill.json`, {
+        table: 'part_users',
+        set: { display_name: 'username' },
+      });
+      const jobs = await prepareBackfill(db.client, migration, {
+        partitions: 4,
+        executionId: 'test-parts',
+        log: recordingLog(),
+        exactRowsLimit,
+      });
+      expect(jobs.map((j) => j.partition)).toEqual([0, 1, 2, 3]);
+      const parts = await readPartitions(db.client, version);
+      expect(parts[0]!.startKey).toBeNull();
+      for (let i = 1; i < parts.length; i++) expect(parts[i]!.startKey).toEqual(parts[i - 1]!.endKey);
+      expect(parts[3]!.endKey).toEqual([String(ROWS + ROWS / 2)]);
+      let covered = 0;
+      for (const p of parts) {
+        const { rows } = await db.client.query(
+          'SELECT count(*)::int AS n FROM part_users WHERE ($1::bigint IS NULL OR id > $1::bigint) AND id <= $2::bigint',
+          [p.startKey?.[0] ?? null, p.endKey![0]],
+        );
+        covered += rows[0].n;
+        // quantile boundaries: each partition holds about a quarter
+        expect(rows[0].n).toBeGreaterThan(ROWS / 8);
+        expect(p.rowsEstimated).toBeGreaterThan(ROWS / 8);
+      }
+      expect(covered).toBe(ROWS);
+    }
+    // a second prepare (a resume) returns the same jobs and keeps the plan
+    const again = await prepareBackfill(
+      db.client,
+      await backfillFile('30_parts.backfill.json', {
+        table: 'part_users',
+        set: { display_name: 'username' },
+      }),
+      { partitions: 2, executionId: 'other', log: recordingLog() },
+    );
+    expect(again).toHaveLength(4);
+  });
+
+  it('runs partitions side by side, each row once', async () => {
+    await createUsersTable(db.client, 'side_users', ROWS);
+    const migration = await backfillFile('4_side.backfill.json', {
+      table: 'side_users',
+      set: { display_name: "username || '!'" },
+      partitions: 3,
+      targetBatchMs: 20,
+    });
+    const seen = new Set<number>();
+    await runBackfillToCompletion(db.client, migration, {
+      executionId: 'test-side',
+      log: recordingLog(),
+      connect,
+      onProgress: (p) => seen.add(p.partition),
+    });
+    expect([...seen].sort()).toEqual([0, 1, 2]);
+    expect(await rowStats('side_users', "username || '!'")).toEqual({ total: ROWS, right: ROWS, once: ROWS });
+  });
+
+  it('returns after its time budget with the cursor saved, and the next call goes on from there', async () => {
+    await createUsersTable(db.client, 'budget_users', 10_000);
+    const migration = await backfillFile('5_budget.backfill.json', {
+      table: 'budget_users',
+      set: { display_name: 'username' },
+      batchSize: 1000,
+    });
+    const options = { executionId: 'test-budget', log: recordingLog() };
+    const [job] = await prepareBackfill(db.client, migration, options);
+    // a budget too short for a second batch: exactly one batch per call
+    const first = await runBackfillChunk(db.client, migration, job!, { ...options, budgetMs: 1 });
+    expect(first).toMatchObject({ done: false, rowsDone: 1000, rowsEstimated: 10_000 });
+    const saved = (await readPartitions(db.client, '5'))[0]!;
+    expect(saved.cursor).toEqual(first.cursor);
+    expect(saved.rowsDone).toBe(1000);
+    const second = await runBackfillChunk(db.client, migration, job!, { ...options, budgetMs: 1 });
+    expect(second.rowsDone).toBeGreaterThan(1000);
+    expect(Number((second.cursor as string[])[0])).toBeGreaterThan(Number((first.cursor as string[])[0]));
+    expect(await finishBackfill(db.client, migration, options)).toBe(false);
+    let last = second;
+    while (!last.done)
+      last = await runBackfillChunk(db.client, migration, job!, { ...options, budgetMs: 60_000 });
+    expect(last.rowsDone).toBe(10_000);
+    expect(await finishBackfill(db.client, migration, options)).toBe(true);
+    expect(await rowStats('budget_users', 'username')).toEqual({
+      total: 10_000,
+      right: 10_000,
+      once: 10_000,
+    });
+  });
+
+  it('backs off and retries a batch that hits lock_timeout, with a smaller batch', async () => {
+    await createUsersTable(db.client, 'locked_users', 5000);
+    const migration = await backfillFile('6_locked.backfill.json', {
+      table: 'locked_users',
+      set: { display_name: 'username' },
+    });
+    const log = recordingLog();
+    const [job] = await prepareBackfill(db.client, migration, { executionId: 'test-lock', log });
+    const holder = await connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT * FROM locked_users WHERE id = 3 FOR UPDATE');
+      const running = runBackfillChunk(db.client, migration, job!, {
+        executionId: 'test-lock',
+        log,
+        budgetMs: 60_000,
+        lockTimeoutMs: 50,
+        retry: { baseDelayMs: 20, maxDelayMs: 100, maxAttempts: 1000 },
+      });
+      while (!log.lines.some((l) => l.includes('lock_timeout on attempt 2'))) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      await holder.query('COMMIT');
+      const progress = await running;
+      expect(progress.done).toBe(true);
+      const sizes = log.lines.filter((l) => l.includes('lock_timeout on attempt'));
+      expect(sizes.length).toBeGreaterThanOrEqual(2);
+    } finally {
+      await holder.end();
+    }
+    expect(await rowStats('locked_users', 'username')).toMatchObject({
+      total: 5000,
+      right: 5000,
+      once: 5000,
+    });
+  });
+
+  it('pauses while the server has more active connections than the throttle allows', async () => {
+    await createUsersTable(db.client, 'busy_users', 5000);
+    const migration = await backfillFile('7_busy.backfill.json', {
+      table: 'busy_users',
+      set: { display_name: 'username' },
+      throttle: { maxActiveConnections: 1 },
+    });
+    const log = recordingLog();
+    const [job] = await prepareBackfill(db.client, migration, { executionId: 'test-busy', log });
+    const sleepers = await Promise.all([connect(), connect()]);
+    const sleeping = sleepers.map((c) => c.query('SELECT pg_sleep(30)').catch(() => undefined));
+    try {
+      for (;;) {
+        const { rows } = await db.client.query(
+          "SELECT count(*)::int AS n FROM pg_stat_activity WHERE state = 'active' AND query LIKE 'SELECT pg_sleep(30)%'",
+        );
+        if (rows[0].n === 2) break;
+      }
+      const paused = await runBackfillChunk(db.client, migration, job!, {
+        executionId: 'test-busy',
+        log,
+        budgetMs: 300,
+      });
+      expect(paused).toMatchObject({ done: false, rowsDone: 0 });
+      // (other test files share the server, so there may be more than our two)
+      expect(log.lines.some((l) => /^backfill paused: \d+ active connections are above 1$/.test(l))).toBe(
+        true,
+      );
+    } finally {
+      await db.client.query(
+        "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(30)%' AND pid <> pg_backend_pid()",
+      );
+      await Promise.all(sleeping);
+      await Promise.all(sleepers.map((c) => c.end()));
+    }
+    // under a bound the shared test server stays below, the same partition runs on from where it paused
+    const resumed = await runBackfillChunk(db.client, migration, job!, {
+      executionId: 'test-busy',
+      log,
+      budgetMs: 60_000,
+      throttle: { maxActiveConnections: 1000 },
+    });
+    expect(resumed).toMatchObject({ done: true, rowsDone: 5000 });
+  });
+
+  it('ends under a constant insert stream: rows after the largest key at the start are left to sync or the new app', async () => {
+    await createUsersTable(db.client, 'stream_users', ROWS);
+    const migration = await backfillFile('8_stream.backfill.json', {
+      table: 'stream_users',
+      set: { display_name: 'username' },
+      targetBatchMs: 20,
+    });
+    // the range ends at the largest key when the backfill is prepared; the stream starts after that
+    await prepareBackfill(db.client, migration, { executionId: 'test-stream', log: recordingLog() });
+    const writer = await connect();
+    let writing = true;
+    let inserted = 0;
+    const stream = (async () => {
+      while (writing) {
+        await writer.query(
+          "INSERT INTO stream_users (id, username) SELECT 1000000 + $1 + g, 'late' FROM generate_series(1, 50) g",
+          [inserted],
+        );
+        inserted += 50;
+      }
+    })();
+    try {
+      const progress = await runBackfillToCompletion(db.client, migration, {
+        executionId: 'test-stream',
+        log: recordingLog(),
+      });
+      expect(progress).toMatchObject({ done: true, rowsDone: ROWS });
+    } finally {
+      writing = false;
+      await stream;
+      await writer.end();
+    }
+    expect(inserted).toBeGreaterThan(0);
+    const { rows } = await db.client.query(
+      'SELECT count(*) FILTER (WHERE id < 1000000 AND display_name = username)::int AS old, count(*) FILTER (WHERE id > 1000000 AND display_name IS NULL)::int AS late FROM stream_users',
+    );
+    expect(rows[0]).toEqual({ old: ROWS, late: inserted });
+  });
+});
+
+describe('backfill specs and errors', () => {
+  it('quotes awkward identifiers and walks a composite key', async () => {
+    await db.client.query(`
+      CREATE SCHEMA "Sales";
+      CREATE TABLE "Sales"."Order Lines" ("Order" int NOT NULL, "select" text NOT NULL, "Gross" numeric NOT NULL,
+        "Net""Total" numeric, PRIMARY KEY ("Order", "select"));
+      INSERT INTO "Sales"."Order Lines" SELECT g / 10, 'line ' || (g % 10), g FROM generate_series(1, 50000) g;`);
+    const migration = await backfillFile('9_lines.backfill.json', {
+      table: 'Sales.Order Lines',
+      set: { 'Net"Total': '"Gross" * 0.8' },
+      key: ['Order', 'select'],
+      partitions: 2,
+      sync: true,
+      targetBatchMs: 20,
+    });
+    await runBackfillToCompletion(db.client, migration, {
+      executionId: 'test-quotes',
+      log: recordingLog(),
+      connect,
+    });
+    const { rows } = await db.client.query(
+      `SELECT count(*)::int AS n, count(*) FILTER (WHERE "Net""Total" = "Gross" * 0.8)::int AS right FROM "Sales"."Order Lines"`,
+    );
+    expect(rows[0]).toEqual({ n: 50000, right: 50000 });
+    // the sync trigger works with them too
+    await db.client.query(`INSERT INTO "Sales"."Order Lines" VALUES (99999, 'x', 10)`);
+    const synced = await db.client.query(
+      `SELECT "Net""Total"::text AS v FROM "Sales"."Order Lines" WHERE "Order" = 99999`,
+    );
+    expect(synced.rows).toEqual([{ v: '8.0' }]);
+  });
+
+  it('runs a custom .backfill.ts with the keys of each batch and the batch transaction', async () => {
+    await createUsersTable(db.client, 'custom_users', 20_000);
+    const migration = await backfillFile(
+      '10_custom.backfill.ts',
+      `export default {
+        table: 'custom_users',
+        set: { display_name: 'username' },
+        async run({ keys, client }) {
+          const ids = keys.map(([id]) => id);
+          await client.query("UPDATE custom_users SET display_name = 'custom ' || id WHERE id = ANY ($1::bigint[])", [ids]);
+        },
+      };`,
+    );
+    await runBackfillToCompletion(db.client, migration, { executionId: 'test-custom', log: recordingLog() });
+    expect(await rowStats('custom_users', "'custom ' || id")).toEqual({
+      total: 20_000,
+      right: 20_000,
+      once: 20_000,
+    });
+  });
+
+  it('says what to do when the expand has not run, the key has no index, or the file changed after the start', async () => {
+    await createUsersTable(db.client, 'err_users', 100);
+    const missing = await backfillFile('11_missing.backfill.json', {
+      table: 'err_users',
+      set: { nickname: 'username' },
+    });
+    const log = recordingLog();
+    await expect(prepareBackfill(db.client, missing, { executionId: 'e', log })).rejects.toThrow(
+      /11_missing\.backfill\.json: column err_users\.nickname does not exist; apply the expand migration that adds it first/,
+    );
+    const unindexed = await backfillFile('12_unindexed.backfill.json', {
+      table: 'err_users',
+      set: { display_name: 'username' },
+      key: 'username',
+    });
+    await expect(prepareBackfill(db.client, unindexed, { executionId: 'e', log })).rejects.toThrow(
+      /no btree index on err_users starts with \(username\)/,
+    );
+    const started = await backfillFile('13_changed.backfill.json', {
+      table: 'err_users',
+      set: { display_name: 'username' },
+    });
+    await prepareBackfill(db.client, started, { executionId: 'e', log });
+    const changed = await rewriteBackfill(started, {
+      table: 'err_users',
+      set: { display_name: 'upper(username)' },
+    });
+    const error = await prepareBackfill(db.client, changed, { executionId: 'e', log }).catch((e) => e);
+    expect(error).toBeInstanceOf(MigrationFailed);
+    expect(error.message).toMatch(
+      /13_changed\.backfill\.json changed since its backfill started .*--restart/,
+    );
+    await prepareBackfill(db.client, changed, { executionId: 'e', log, restart: true });
+    await runBackfillToCompletion(db.client, changed, { executionId: 'e', log });
+    expect(await rowStats('err_users', 'upper(username)')).toMatchObject({ total: 100, right: 100 });
+  });
+
+  it('a batch that fails names the file, table and key range, keeps the progress before it and marks the partition failed', async () => {
+    await createUsersTable(db.client, 'bad_users', 5000);
+    await db.client.query("UPDATE bad_users SET username = '' WHERE id = 4000");
+    const migration = await backfillFile('14_bad.backfill.json', {
+      table: 'bad_users',
+      set: { display_name: 'username || (1 / length(username))::text' },
+      batchSize: 500,
+      maxBatchSize: 500,
+    });
+    const error = await runBackfillToCompletion(db.client, migration, {
+      executionId: 'e',
+      log: recordingLog(),
+    }).catch((e) => e);
+    expect(error).toBeInstanceOf(MigrationFailed);
+    expect(error.message).toMatch(
+      /14_bad\.backfill\.json: the batch of bad_users after key \(\d+\) failed: division by zero \(SQLSTATE 22012\)/,
+    );
+    const [state] = await readPartitions(db.client, '14');
+    expect(state!.status).toBe('failed');
+    expect(state!.rowsDone).toBeGreaterThan(2000);
+    const last = await db.client.query('SELECT last_error FROM zerodown.backfills WHERE version = $1', [
+      '14',
+    ]);
+    expect(last.rows[0].last_error).toContain('division by zero');
+  });
+});
