@@ -1,10 +1,13 @@
 import { type Command, Option } from 'commander';
 import { runBackfillToCompletion } from '../../core/backfill/index.ts';
 import { parseDuration } from '../../core/duration.ts';
+import { InvalidInput } from '../../core/errors.ts';
+import { gatePendingMigrations, loadLintConfig } from '../../core/lint/index.ts';
 import { holdMigrationLocks, newRunId } from '../../core/locks/hold.ts';
 import { loadMigrations } from '../../core/migrations/load.ts';
 import type { Phase } from '../../core/migrations/types.ts';
-import { applyPending } from '../../core/runner/apply.ts';
+import { applyPending, pendingMigrations } from '../../core/runner/apply.ts';
+import { readApplied } from '../../core/state/records.ts';
 import { type CommonOptions, requireDatabaseUrl, withCommonOptions } from '../options.ts';
 import { stderrLog } from '../output.ts';
 import { withConnection } from '../session.ts';
@@ -14,6 +17,7 @@ interface UpOptions extends CommonOptions {
   to?: string;
   waitForLock: string;
   release?: string;
+  allowLintErrors?: string;
 }
 
 /** `zerodown up`: applies pending migrations of a phase while holding the lease and advisory locks. */
@@ -33,15 +37,36 @@ export function registerUp(program: Command): void {
         'wait this long for another run to finish instead of failing',
         '0s',
       )
-      .option('--release <name>', 'release name recorded with the lock'),
+      .option('--release <name>', 'release name recorded with the lock')
+      .option(
+        '--allow-lint-errors <reason>',
+        'apply despite lint errors; the reason is recorded with each migration applied',
+      ),
   ).action(async (options: UpOptions) => {
     const log = stderrLog({ verbose: options.verbose });
     requireDatabaseUrl(options); // a usage error (exit 2) before anything else
+    if (options.allowLintErrors !== undefined && options.allowLintErrors.trim() === '') {
+      throw new InvalidInput(
+        '--allow-lint-errors needs the reason a person takes responsibility for the errors',
+      );
+    }
+    const lintConfig = await loadLintConfig(process.cwd());
     const migrations = await loadMigrations(options.migrations);
     const phases: Phase[][] =
       options.phase === 'all' ? [['expand'], ['backfill'], ['contract']] : [[options.phase]];
     const executionId = newRunId();
     await withConnection(options, async (client, connection) => {
+      // lint what is about to be applied, before any lock or change; errors stop here (LintFailed)
+      const pending = pendingMigrations(migrations, await readApplied(client), {
+        phases: phases.flat(),
+        to: options.to,
+      });
+      const { lintOverride } = await gatePendingMigrations(migrations, {
+        pending: pending.map((m) => m.id),
+        config: lintConfig,
+        allowLintErrors: options.allowLintErrors,
+        log,
+      });
       const run = async () => {
         let count = 0;
         for (const phase of phases) {
@@ -51,6 +76,7 @@ export function registerUp(program: Command): void {
             executionId,
             log,
             dryRun: options.dryRun,
+            lintOverride,
           });
           count += result.applied.length;
           for (const skipped of result.skippedBackfills) {

@@ -6,6 +6,7 @@ export { CONFIG_FILE, loadLintConfig } from './config.ts';
 export { hasErrors, type LintOptions, type LintSource, lintMigrations, lintSources } from './engine.ts';
 export { FILE_FINDINGS } from './file-findings.ts';
 export { formatFindings, LINT_FORMATS, type LintFormat } from './format.ts';
+export { gatePendingMigrations, type LintGateResult } from './gate.ts';
 export { type LintPathsOptions, lintPaths } from './paths.ts';
 export { LINT_RULES } from './rules/index.ts';
 export type { LintConfig, LintFinding, LintPhase, LintRule, RuleLevel, Severity } from './types.ts';
