@@ -9,4 +9,5 @@ export { formatFindings, LINT_FORMATS, type LintFormat } from './format.ts';
 export { gatePendingMigrations, type LintGateResult } from './gate.ts';
 export { type LintPathsOptions, lintPaths } from './paths.ts';
 export { LINT_RULES } from './rules/index.ts';
+export { lintSqlText, sqlTextMigration } from './sql-text.ts';
 export type { LintConfig, LintFinding, LintPhase, LintRule, RuleLevel, Severity } from './types.ts';

@@ -26,7 +26,7 @@ export const concurrentlyInTransaction: LintRule = {
     return [
       {
         message: `${statement.sql.split(/\s+/).slice(0, 4).join(' ')} … cannot run inside a transaction block, and ${why}: the migration fails here`,
-        hint: 'Remove BEGIN/COMMIT around it and put it in a migration of its own (zerodown runs it outside a transaction; `-- migrate:up transaction:false` says so explicitly)',
+        hint: `-- migrate:up transaction:false\n${statement.sql}; -- no BEGIN/COMMIT around it, in a migration of its own`,
       },
     ];
   },

@@ -29,7 +29,7 @@ export const concurrentlyWithOtherStatements: LintRule = {
     return [
       {
         message: `this statement makes the whole migration run outside a transaction, so its ${others} other statement(s) commit one by one and a failure leaves the migration half applied`,
-        hint: 'Move the CONCURRENTLY statement into a migration of its own',
+        hint: `-- <version>_<name>.sql, a migration of its own:\n${context.statements[first]!.sql};`,
       },
     ];
   },

@@ -37,7 +37,7 @@ export const identifierTooLong: LintRule = {
       seen.add(name);
       violations.push({
         message: `"${name}" is ${bytes} bytes; PostgreSQL keeps only the first ${MAX_BYTES} ("${Buffer.from(name).subarray(0, MAX_BYTES).toString()}")`,
-        hint: 'Choose a name of at most 63 bytes',
+        hint: `-- a name of at most ${MAX_BYTES} bytes in place of ${name.slice(0, 24)}…`,
         offset: token.start,
       });
     }

@@ -34,7 +34,7 @@ export const validateConstraintSameTransaction: LintRule = {
         continue;
       violations.push({
         message: `VALIDATE CONSTRAINT ${sqlName(cmd.name)} runs in the transaction that added it NOT VALID, so the ADD's lock on ${sqlName(alter.table)} is held during the whole scan`,
-        hint: `Move "ALTER TABLE ${sqlName(alter.table)} VALIDATE CONSTRAINT ${sqlName(cmd.name)};" into the next migration`,
+        hint: `-- the next migration, a file of its own:\nALTER TABLE ${sqlName(alter.table)} VALIDATE CONSTRAINT ${sqlName(cmd.name)};`,
       });
     }
     return violations;
