@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { DEFAULT_LOCK_TIMEOUT_MS } from '../db/connection.ts';
-import { MigrationFailed } from '../errors.ts';
+import { LockHeld, MigrationFailed } from '../errors.ts';
 import type { Log } from '../log.ts';
 import type { BackfillMigration } from '../migrations/types.ts';
 import { type LockRetryPolicy, withLockRetry } from '../runner/lock-retry.ts';
@@ -122,6 +122,16 @@ export async function runBackfillChunk(
     const seconds = (performance.now() - started) / 1000;
     return seconds > 0 && rowsThisCall > 0 ? rowsThisCall / seconds : (state.rowsPerSecond ?? 0);
   };
+  // one worker per partition: a second one would redo the same batches and count them twice
+  const lockKey = `zerodown.backfill-partition:${state.id}`;
+  const locked = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS ok', [
+    lockKey,
+  ]);
+  if (!locked.rows[0]?.ok) {
+    throw new LockHeld(
+      `${migration.file}: partition ${job.partition} of its backfill is being run by another worker (see pg_locks, advisory); wait for it, or end that session`,
+    );
+  }
   await markPartition(client, state.id, { status: 'running', executionId: options.executionId });
   try {
     while (!done && options.budgetMs > 0) {
@@ -169,6 +179,8 @@ export async function runBackfillChunk(
       error: (error as Error).message,
     }).catch(() => undefined);
     throw error;
+  } finally {
+    await client.query('SELECT pg_advisory_unlock(hashtext($1))', [lockKey]).catch(() => undefined);
   }
   const after = await readPartition(client, migration.version, job.partition);
   const progress = progressOf(after ?? state, sizer.size);

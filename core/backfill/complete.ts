@@ -3,7 +3,7 @@ import type { Log } from '../log.ts';
 import type { BackfillMigration } from '../migrations/types.ts';
 import { readApplied, recordApplied, recordEvent } from '../state/records.ts';
 import { ensureStateSchema } from '../state/schema.ts';
-import { type BackfillProgress, type ChunkOptions, runBackfillChunk } from './chunk.ts';
+import { type BackfillProgress, type ChunkOptions, progressOf, runBackfillChunk } from './chunk.ts';
 import { assertSameSpec, type BackfillJob, prepareBackfill } from './prepare.ts';
 import { readPartitions } from './state.ts';
 
@@ -37,7 +37,8 @@ export async function finishBackfill(
       const updated = partitions.reduce((sum, p) => sum + p.rowsUpdated, 0);
       await recordApplied(client, migration, {
         executionId: options.executionId,
-        durationMs: Math.max(0, finishedAt - startedAt),
+        // the column is an integer: a backfill longer than 24 days is recorded as 24 days
+        durationMs: Math.min(2 ** 31 - 1, Math.max(0, finishedAt - startedAt)),
       });
       await recordEvent(client, {
         executionId: options.executionId,
@@ -108,6 +109,10 @@ export async function runBackfillToCompletion(
     log: options.log,
     restart: options.restart,
   });
+  // where every partition stands before the first chunk, so a display knows the whole range at once
+  for (const state of await readPartitions(client, migration.version)) {
+    options.onProgress?.({ ...progressOf(state), partition: state.partition });
+  }
   let results: BackfillProgress[];
   const stop = { failed: false };
   if (options.connect && jobs.length > 1) {

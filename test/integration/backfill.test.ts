@@ -188,6 +188,16 @@ describe('backfill engine', () => {
     expect(second.rowsDone).toBeGreaterThan(1000);
     expect(Number((second.cursor as string[])[0])).toBeGreaterThan(Number((first.cursor as string[])[0]));
     expect(await finishBackfill(db.client, migration, options)).toBe(false);
+    // a second worker on the same partition (a retried Map item still running) is refused
+    const other = await connect();
+    try {
+      await other.query('SELECT pg_advisory_lock(hashtext($1))', ['zerodown.backfill-partition:5/0']);
+      await expect(runBackfillChunk(db.client, migration, job!, { ...options, budgetMs: 1 })).rejects.toThrow(
+        /partition 0 of its backfill is being run by another worker/,
+      );
+    } finally {
+      await other.end();
+    }
     let last = second;
     while (!last.done)
       last = await runBackfillChunk(db.client, migration, job!, { ...options, budgetMs: 60_000 });
