@@ -93,6 +93,16 @@ export const STATE_SCHEMA_STEPS: readonly string[] = [
      ADD COLUMN last_batch_ms double precision,
      ADD COLUMN max_batch_ms double precision,
      ADD COLUMN last_error text;`,
+  // 3: the contract migrations each release shipped, so that a contract-only execution (the schedule)
+  // applies only those whose release passed its beforeContract gate
+  `CREATE TABLE zerodown.release_contracts (
+     release text NOT NULL,
+     migration_id text NOT NULL,
+     file text NOT NULL,
+     execution_id text NOT NULL,
+     planned_at timestamptz NOT NULL DEFAULT now(),
+     PRIMARY KEY (release, migration_id)
+   );`,
 ];
 
 /**
