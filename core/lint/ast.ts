@@ -2,6 +2,7 @@
  * Reading the PostgreSQL parse tree (libpg-query's JSON) the way the rules need it: table keys,
  * column types, ALTER TABLE commands, constraints. The tree is loosely typed on purpose.
  */
+import { cannotRunInTransaction, type SqlStatement } from '../sql/statements.ts';
 import type { ColumnType } from './types.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: the parser's JSON tree is open-ended
@@ -106,4 +107,16 @@ export function sqlName(name: string): string {
 /** Bytes of an identifier; PostgreSQL truncates names longer than 63 bytes. */
 export function identifierBytes(name: string): number {
   return Buffer.byteLength(name, 'utf8');
+}
+
+const refusing = new WeakMap<SqlStatement, boolean>();
+
+/** `cannotRunInTransaction`, remembered per statement (several rules ask for every statement of a migration). */
+export function refusesTransaction(statement: SqlStatement): boolean {
+  let answer = refusing.get(statement);
+  if (answer === undefined) {
+    answer = cannotRunInTransaction(statement);
+    refusing.set(statement, answer);
+  }
+  return answer;
 }

@@ -31,17 +31,26 @@ export function placeOf(
   if (at.offset !== undefined) return placeInStatement(statement, start, at.offset);
   const location = at.location;
   if (location === undefined) return start;
-  let shift: number;
+  const shift = shiftOf(statement);
+  return shift === undefined ? start : placeInStatement(statement, start, location - shift);
+}
+
+const shifts = new WeakMap<SqlStatement, number | undefined>();
+
+/** Section offset minus statement offset of the same token; parsed once per statement with findings. */
+function shiftOf(statement: SqlStatement): number | undefined {
+  if (shifts.has(statement)) return shifts.get(statement);
+  let shift: number | undefined;
   try {
     const alone = parseSync(statement.sql).stmts?.[0]?.stmt;
     const inSection = firstLocation(statement.node);
     const inStatement = firstLocation(alone);
-    if (inSection === undefined || inStatement === undefined) return start;
-    shift = inSection - inStatement;
+    if (inSection !== undefined && inStatement !== undefined) shift = inSection - inStatement;
   } catch {
-    return start;
+    shift = undefined;
   }
-  return placeInStatement(statement, start, location - shift);
+  shifts.set(statement, shift);
+  return shift;
 }
 
 function placeInStatement(statement: SqlStatement, start: Place, offset: number): Place {

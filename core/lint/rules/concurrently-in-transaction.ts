@@ -1,4 +1,4 @@
-import { cannotRunInTransaction } from '../../sql/statements.ts';
+import { refusesTransaction } from '../ast.ts';
 import type { LintRule } from '../types.ts';
 
 /** CONCURRENTLY (or another statement that refuses transaction blocks) inside a transaction. */
@@ -19,7 +19,7 @@ export const concurrentlyInTransaction: LintRule = {
     },
   },
   check(statement, context) {
-    if (!context.inTransaction || !cannotRunInTransaction(statement)) return [];
+    if (!context.inTransaction || !refusesTransaction(statement)) return [];
     const why = context.scriptTransaction
       ? 'the runner wraps this migration in a transaction'
       : 'a BEGIN earlier in the file opened a transaction';

@@ -1,4 +1,4 @@
-import { cannotRunInTransaction } from '../../sql/statements.ts';
+import { refusesTransaction } from '../ast.ts';
 import type { LintRule } from '../types.ts';
 
 /** A migration that runs outside a transaction because of CONCURRENTLY, with other statements in it. */
@@ -20,10 +20,10 @@ export const concurrentlyWithOtherStatements: LintRule = {
   },
   check(_statement, context) {
     // reported once, on the first statement that forces the migration out of a transaction
-    const first = context.statements.findIndex(cannotRunInTransaction);
+    const first = context.statements.findIndex(refusesTransaction);
     if (first !== context.index || context.statements.length < 2) return [];
     const others = context.statements.filter(
-      (s) => !cannotRunInTransaction(s) && !('TransactionStmt' in s.node),
+      (s) => !refusesTransaction(s) && !('TransactionStmt' in s.node),
     ).length;
     if (others === 0) return [];
     return [
