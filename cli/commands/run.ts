@@ -22,6 +22,8 @@ interface RunOptions {
   gateBeforeContract: boolean;
   onGateReject: 'keep' | 'rollback';
   dryRun?: boolean;
+  contract?: string[];
+  allowLintErrors?: string;
   input?: Record<string, unknown>;
   lockTimeout: number;
   statementTimeout: number;
@@ -47,7 +49,7 @@ function jsonObject(value: string): Record<string, unknown> {
   } catch {
     // reported below
   }
-  throw new InvalidArgumentError(`--input must be a JSON object, e.g. '{"contract":["20260101000500"]}'`);
+  throw new InvalidArgumentError(`--input must be a JSON object, e.g. '{"dryRun":true}'`);
 }
 
 /** The workflow input of a local run: the same document `zerodown start` sends to Step Functions. */
@@ -58,6 +60,8 @@ export function localWorkflowInput(options: RunOptions): { release: string; [fie
     gates: { afterExpand: options.gateAfterExpand, beforeContract: options.gateBeforeContract },
     onGateReject: options.onGateReject,
     dryRun: options.dryRun ?? false,
+    ...(options.contract && { contract: options.contract }),
+    ...(options.allowLintErrors && { allowLintErrors: options.allowLintErrors }),
     ...options.input,
   };
 }
@@ -100,10 +104,12 @@ export function registerRun(program: Command): void {
     )
     .option('--dry-run', 'plan and lint only; apply nothing')
     .option(
-      '--input <json>',
-      'more workflow input fields, merged last (e.g. contract migrations named by hand)',
-      jsonObject,
+      '--contract <list>',
+      'contract migrations named by hand (versions or files), comma-separated',
+      (v: string) => v.split(',').map((name) => name.trim()),
     )
+    .option('--allow-lint-errors <reason>', 'take responsibility for lint errors (the reason is recorded)')
+    .option('--input <json>', 'more workflow input fields as JSON, merged last', jsonObject)
     .option(
       '--lock-timeout <duration>',
       'lock_timeout for every statement',
