@@ -3,7 +3,7 @@ import { MigrationFailed } from '../errors.ts';
 import type { BackfillMigration } from '../migrations/types.ts';
 import { isLockTimeout } from '../runner/lock-retry.ts';
 import { batchKeysSql, probeSql, updateSql } from './sql.ts';
-import { type KeyValues, type PartitionState, recordBatch } from './state.ts';
+import { type KeyValues, markPartitionDone, type PartitionState, recordBatch } from './state.ts';
 import type { BackfillTarget } from './target.ts';
 
 /** SQLSTATE query_canceled: statement_timeout (or a cancel request). */
@@ -57,7 +57,7 @@ export async function runBatch(
   partition: Pick<PartitionState, 'id' | 'cursor' | 'endKey'>,
   size: number,
   guards: BatchGuards,
-  record: { executionId: string; rowsPerSecond: (rows: number, ms: number) => number },
+  record: { executionId: string; rowsPerSecond: (rows: number) => number },
 ): Promise<BatchResult> {
   const started = performance.now();
   const range = { after: partition.cursor, upTo: partition.endKey };
@@ -109,16 +109,12 @@ export async function runBatch(
         rowsUpdated: result.updated,
         batchSize: size,
         durationMs,
-        rowsPerSecond: record.rowsPerSecond(result.rows, durationMs),
+        rowsPerSecond: record.rowsPerSecond(result.rows),
         done: result.done,
         executionId: record.executionId,
       });
     } else {
-      await client.query(
-        `UPDATE zerodown.backfills SET status = 'done', finished_at = now(), updated_at = now(), rows_estimated = rows_done
-          WHERE id = $1`,
-        [partition.id],
-      );
+      await markPartitionDone(client, partition.id, record.executionId);
     }
     await client.query('COMMIT');
     return { ...result, durationMs: performance.now() - started };

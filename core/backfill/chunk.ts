@@ -9,7 +9,7 @@ import { type BatchResult, QUERY_CANCELED, runBatch } from './batch.ts';
 import { BatchSizer, DEFAULT_MAX_BATCH, DEFAULT_MIN_BATCH, DEFAULT_TARGET_BATCH_MS } from './batch-size.ts';
 import { assertSameSpec, type BackfillJob } from './prepare.ts';
 import type { BackfillThrottle } from './spec.ts';
-import { markPartition, type PartitionState, readPartition } from './state.ts';
+import { markPartition, type PartitionState, readPartition, saveBatchSize } from './state.ts';
 import { describeTarget } from './target.ts';
 import { waitForCapacity } from './throttle.ts';
 
@@ -182,6 +182,8 @@ export async function runBackfillChunk(
   } finally {
     await client.query('SELECT pg_advisory_unlock(hashtext($1))', [lockKey]).catch(() => undefined);
   }
+  // the size adaptive sizing chose for the next batch, so the next call (another Lambda) starts there
+  if (batches > 0) await saveBatchSize(client, state.id, sizer.size);
   const after = await readPartition(client, migration.version, job.partition);
   const progress = progressOf(after ?? state, sizer.size);
   if (rowsThisCall > 0) {

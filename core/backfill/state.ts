@@ -168,6 +168,11 @@ export async function recordBatch(client: pg.ClientBase, id: string, batch: Batc
   );
 }
 
+/** The batch size the next call starts with. */
+export async function saveBatchSize(client: pg.ClientBase, id: string, batchSize: number): Promise<void> {
+  await client.query('UPDATE zerodown.backfills SET batch_size = $2 WHERE id = $1', [id, batchSize]);
+}
+
 /** Marks a partition done without a batch (its range turned out empty). */
 export async function markPartitionDone(
   client: pg.ClientBase,
