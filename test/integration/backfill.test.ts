@@ -95,6 +95,13 @@ describe('backfill engine', () => {
       expect(text, `batch of ${size}`).toContain('"Index Name":"plan_users_pkey"');
       expect(text, `batch of ${size}`).not.toContain('Seq Scan');
     }
+    // the contrast: a LIMIT batch joined back (pgroll's template) reads the whole table once it is large
+    const joined = await db.client.query(
+      `EXPLAIN (FORMAT JSON) WITH batch AS (SELECT id FROM plan_users WHERE id > 1000 AND display_name IS NULL
+                                            ORDER BY id LIMIT 100000 FOR NO KEY UPDATE)
+       UPDATE plan_users SET display_name = username FROM batch WHERE plan_users.id = batch.id`,
+    );
+    expect(JSON.stringify(joined.rows[0]['QUERY PLAN'])).toContain('"Node Type":"Seq Scan"');
     expect(migration.spec.table).toBe('plan_users');
   });
 
