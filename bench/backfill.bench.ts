@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { startEmbeddedPostgres } from '../cli/embedded-postgres.ts';
 import { type BatchResult, runBackfillToCompletion } from '../core/backfill/index.ts';
+import { describeConnection } from '../core/db/connection.ts';
 import { silentLog } from '../core/log.ts';
 import type { BackfillMigration } from '../core/migrations/types.ts';
 
@@ -213,6 +214,8 @@ const SINGLE = 'one UPDATE … SET statement';
 
 export default async function backfillBench(): Promise<string> {
   const given = process.env.DATABASE_URL ?? process.env.TEST_DATABASE_URL;
+  const variable = process.env.DATABASE_URL ? 'DATABASE_URL' : 'TEST_DATABASE_URL';
+  const serverSetting = given ? `${variable}=${describeConnection(given)} ` : '';
   const embedded = given ? undefined : await startEmbeddedPostgres();
   const serverUrl = given ?? embedded!.url;
   const database = `zd_bench_${randomBytes(4).toString('hex')}`;
@@ -246,7 +249,7 @@ export default async function backfillBench(): Promise<string> {
     return [
       '## Backfill: 1,000,000 rows',
       '',
-      `Command: \`npm run bench\` (only this section: \`npx tsx bench/run.ts backfill\`), against PostgreSQL ${version}${given ? ' (DATABASE_URL / TEST_DATABASE_URL)' : ' (embedded)'}.`,
+      `Command: \`${serverSetting}npm run bench\` (only this section: \`${serverSetting}npx tsx bench/run.ts backfill\`), against PostgreSQL ${version}${given ? '' : ' (embedded)'}.`,
       `Table \`${TABLE} (id bigserial PRIMARY KEY, username text, touched int, display_name text)\`, freshly loaded and vacuumed before each method; the backfill sets \`display_name = username\`.`,
       'During each method, another connection updates one random row (`SET touched = touched + 1`) every 5 ms; p99 and max are their latencies.',
       `zerodown ran with \`targetBatchMs: ${TARGET_BATCH_MS}\` (adaptive batch size; the default target is 200 ms), no sync trigger, no throttle.`,
