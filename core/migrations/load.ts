@@ -8,6 +8,7 @@ import { MigrationLoadError } from '../errors.ts';
 import { loadSqlParser } from '../sql/statements.ts';
 import { compareMigrations, looksLikeMigration, parseFileName } from './filename.ts';
 import { loadModuleMigration } from './module-file.ts';
+import { importMigrationModule } from './precompiled.ts';
 import { parseSqlMigration } from './sql-file.ts';
 import type { Migration } from './types.ts';
 
@@ -45,7 +46,7 @@ async function loadBackfillSpec(
   }
   let module: { default?: unknown };
   try {
-    module = (await jiti.import(path)) as { default?: unknown };
+    module = (await importMigrationModule(path, (p) => jiti.import(p))) as { default?: unknown };
   } catch (error) {
     throw new MigrationLoadError(file, `cannot load module: ${(error as Error).message}`, { cause: error });
   }

@@ -2,6 +2,7 @@ import { createJiti } from 'jiti';
 import { MigrationBuilder } from 'node-pg-migrate';
 import { MigrationLoadError } from '../errors.ts';
 import { SqlSyntaxError, splitStatements } from '../sql/statements.ts';
+import { importMigrationModule } from './precompiled.ts';
 import { toScript } from './sql-file.ts';
 import type { DownScript, SqlScript } from './types.ts';
 
@@ -58,7 +59,7 @@ export async function loadModuleMigration(
 ): Promise<{ up: SqlScript; down: DownScript }> {
   let module: { up?: unknown; down?: unknown; default?: { up?: unknown; down?: unknown } };
   try {
-    module = (await jiti.import(path)) as typeof module;
+    module = (await importMigrationModule(path, (p) => jiti.import(p))) as typeof module;
   } catch (error) {
     throw new MigrationLoadError(file, `cannot load module: ${(error as Error).message}`, { cause: error });
   }

@@ -1,0 +1,264 @@
+import type pg from 'pg';
+import type { ConnectionOptions } from '../db/connection.ts';
+import { MigrationFailed } from '../errors.ts';
+import type { SchemaMigration } from '../migrations/types.ts';
+import { type AppliedResult, applySchemaMigration, type RunnerOptions } from '../runner/apply.ts';
+import { runScript } from '../runner/execute-script.ts';
+import { concurrentIndexTarget, dropInvalidIndexes } from '../runner/invalid-index.ts';
+import { recordApplied, recordEvent } from '../state/records.ts';
+import {
+  awaitLocalBuild,
+  forgetLocalBuild,
+  type IndexBuildStatus,
+  type IndexBuildTarget,
+  localBuildState,
+  qualifiedIndexName,
+  readIndexBuild,
+  startIndexBuild,
+} from './build.ts';
+
+/** Builds of one statement this execution may start before giving up (sessions that vanished). */
+export const MAX_BUILD_ATTEMPTS = 3;
+
+/** An index build still running when the task's budget ran out: the workflow waits and calls again. */
+export interface IndexBuildReport {
+  readonly migration: string;
+  readonly file: string;
+  readonly index: string;
+  readonly table: string;
+  readonly phase: string | null;
+  /** Percent of blocks (or tuples) done in the current phase, when PostgreSQL reports it. */
+  readonly percent: number | null;
+}
+
+/** How {@link applyWithIndexBuilds} ended: applied, or waiting for an index build. */
+export type StepwiseResult =
+  | { readonly status: 'applied'; readonly result: AppliedResult }
+  | { readonly status: 'building'; readonly build: IndexBuildReport };
+
+/** Options of {@link applyWithIndexBuilds}. */
+export interface StepwiseOptions extends RunnerOptions {
+  /** How builder sessions connect. */
+  readonly connection: ConnectionOptions;
+  /** Time this call may spend waiting on a build before returning `building`. */
+  readonly budgetMs: number;
+  /** Called about every few seconds while waiting (the task renews its lease there). */
+  readonly onWait?: () => Promise<void>;
+  /** How often to look at a build of another process. @default 1000 */
+  readonly pollMs?: number;
+}
+
+/** The CREATE INDEX CONCURRENTLY statements of a migration that run on their own session (named ones). */
+export function indexBuildTargets(migration: SchemaMigration): Map<number, IndexBuildTarget> {
+  const targets = new Map<number, IndexBuildTarget>();
+  if (migration.up.transaction) return targets;
+  migration.up.statements.forEach((statement, index) => {
+    const target = concurrentIndexTarget(statement);
+    if (!target?.index) return; // unnamed: the runner builds it inline
+    targets.set(index, {
+      key: `zerodown-build:${migration.version}:${migration.phase}:${index + 1}`.slice(0, 63),
+      table: target.table,
+      index: target.index,
+      sql: statement.sql,
+    });
+  });
+  return targets;
+}
+
+async function savePartial(
+  client: pg.ClientBase,
+  migration: SchemaMigration,
+  done: number,
+  executionId: string,
+) {
+  await client.query(
+    `INSERT INTO zerodown.partial (version, phase, checksum, statements_done, execution_id) VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (version, phase) DO UPDATE SET checksum = $3, statements_done = $4, execution_id = $5, updated_at = now()`,
+    [migration.version, migration.phase, migration.checksum, done, executionId],
+  );
+}
+
+async function statementsDone(client: pg.ClientBase, migration: SchemaMigration): Promise<number> {
+  const { rows } = await client.query<{ checksum: string; statements_done: number }>(
+    'SELECT checksum, statements_done FROM zerodown.partial WHERE version = $1 AND phase = $2',
+    [migration.version, migration.phase],
+  );
+  return rows[0]?.checksum === migration.checksum ? rows[0].statements_done : 0;
+}
+
+async function buildAttempts(
+  client: pg.ClientBase,
+  migration: SchemaMigration,
+  statement: number,
+  executionId: string,
+): Promise<{ ever: number; thisExecution: number }> {
+  const { rows } = await client.query<{ ever: string; mine: string }>(
+    `SELECT count(*) AS ever, count(*) FILTER (WHERE execution_id = $4) AS mine FROM zerodown.events
+      WHERE event = 'index_build_started' AND version = $1 AND phase = $2 AND detail LIKE $3`,
+    [migration.version, migration.phase, `statement ${statement} (%`, executionId],
+  );
+  return { ever: Number(rows[0]?.ever ?? 0), thisExecution: Number(rows[0]?.mine ?? 0) };
+}
+
+function report(
+  migration: SchemaMigration,
+  target: IndexBuildTarget,
+  status: IndexBuildStatus,
+): IndexBuildReport {
+  const ratio =
+    status.blocksTotal && status.blocksTotal > 0
+      ? (status.blocksDone ?? 0) / status.blocksTotal
+      : status.tuplesTotal && status.tuplesTotal > 0
+        ? (status.tuplesDone ?? 0) / status.tuplesTotal
+        : null;
+  return {
+    migration: migration.id,
+    file: migration.file,
+    index: target.index,
+    table: target.table,
+    phase: status.phase,
+    percent: ratio === null ? null : Math.round(ratio * 1000) / 10,
+  };
+}
+
+function buildFailed(migration: SchemaMigration, statement: number, error: Error): MigrationFailed {
+  const line = migration.up.statements[statement]?.line;
+  const code = (error as { code?: string }).code;
+  return new MigrationFailed(
+    migration.file,
+    `${migration.file}:${line}: ${error.message}${code ? ` (SQLSTATE ${code})` : ''}; the INVALID index it left was dropped`,
+    { line, cause: error },
+  );
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+
+/**
+ * Drives one CREATE INDEX CONCURRENTLY to the end or until the deadline: starts it on its own session
+ * when nothing builds it, waits on it, and restarts it (dropping the INVALID index) when its session
+ * vanished; a build that failed with an error fails the migration.
+ */
+async function driveBuild(
+  client: pg.ClientBase,
+  migration: SchemaMigration,
+  statement: number,
+  target: IndexBuildTarget,
+  options: StepwiseOptions,
+  deadline: number,
+): Promise<'built' | IndexBuildReport> {
+  const dropInvalid = async () =>
+    dropInvalidIndexes(client, [await qualifiedIndexName(client, target)], options.log);
+  for (;;) {
+    const local = localBuildState(target.key);
+    if (local.state === 'running') {
+      if (Date.now() >= deadline) return report(migration, target, await readIndexBuild(client, target));
+      await awaitLocalBuild(target.key, Math.min(5_000, deadline - Date.now()));
+      await options.onWait?.();
+      continue;
+    }
+    if (local.state === 'settled') {
+      forgetLocalBuild(target.key);
+      const status = await readIndexBuild(client, target);
+      if (local.error) {
+        if (status.exists && !status.valid) await dropInvalid();
+        throw buildFailed(migration, statement, local.error);
+      }
+      if (status.valid) return 'built';
+    }
+    const status = await readIndexBuild(client, target);
+    if (status.running) {
+      if (Date.now() >= deadline) return report(migration, target, status);
+      await sleep(Math.min(options.pollMs ?? 1_000, deadline - Date.now()));
+      await options.onWait?.();
+      continue;
+    }
+    const attempts = await buildAttempts(client, migration, statement + 1, options.executionId);
+    if (attempts.ever > 0 && status.valid) return 'built';
+    if (status.exists && !status.valid) await dropInvalid();
+    if (attempts.thisExecution >= MAX_BUILD_ATTEMPTS) {
+      throw new MigrationFailed(
+        migration.file,
+        `${migration.file}:${migration.up.statements[statement]?.line}: the build of index ${target.index} ended without a valid index ${attempts.thisExecution} times and its sessions are gone (failover, terminated backend?); see the server log, then run the release again`,
+      );
+    }
+    await recordEvent(client, {
+      executionId: options.executionId,
+      event: 'index_build_started',
+      migration,
+      detail: `statement ${statement + 1} (line ${migration.up.statements[statement]?.line}): index ${target.index} on ${target.table}, attempt ${attempts.thisExecution + 1}`,
+    });
+    await startIndexBuild(options.connection, target, options.log);
+  }
+}
+
+/**
+ * Applies an expand or contract migration whose named CREATE INDEX CONCURRENTLY statements may outlive
+ * the task: each build runs on its own session (see build.ts); when `budgetMs` is spent before it ends,
+ * returns `building` with its progress, and a later call (the workflow's poll loop) resumes: it finds the
+ * build running, finished (valid index) or gone (restarted). Other statements run under the runner's
+ * guards; progress is saved after each, as the runner does. Migrations without such statements are
+ * applied by the runner as they are.
+ *
+ * @example
+ * const outcome = await applyWithIndexBuilds(client, migration, { executionId, log, connection, budgetMs: 600_000 });
+ * if (outcome.status === 'building') return { done: false, building: outcome.build };
+ */
+export async function applyWithIndexBuilds(
+  client: pg.ClientBase,
+  migration: SchemaMigration,
+  options: StepwiseOptions,
+): Promise<StepwiseResult> {
+  const targets = indexBuildTargets(migration);
+  if (targets.size === 0 || options.dryRun) {
+    return { status: 'applied', result: await applySchemaMigration(client, migration, options) };
+  }
+  const started = performance.now();
+  const deadline = Date.now() + options.budgetMs;
+  const statements = migration.up.statements;
+  let done = await statementsDone(client, migration);
+  while (done < statements.length) {
+    const target = targets.get(done);
+    if (target) {
+      const outcome = await driveBuild(client, migration, done, target, options, deadline);
+      if (outcome !== 'built') return { status: 'building', build: outcome };
+      options.log.info(`${migration.file}: index ${target.index} is built and valid`);
+      done += 1;
+      await savePartial(client, migration, done, options.executionId);
+      continue;
+    }
+    let next = done;
+    while (next < statements.length && !targets.has(next)) next++;
+    await runScript(
+      client,
+      {
+        statements: statements.slice(0, next),
+        transaction: false,
+        noTransactionReason: migration.up.noTransactionReason,
+      },
+      {
+        file: migration.file,
+        log: options.log,
+        retry: options.retry,
+        skipStatements: done,
+        onStatementDone: (count) => savePartial(client, migration, count, options.executionId),
+        finish: async () => undefined,
+      },
+    );
+    done = next;
+  }
+  const durationMs = performance.now() - started;
+  await recordApplied(client, migration, {
+    executionId: options.executionId,
+    durationMs,
+    lintOverride: options.lintOverride,
+  });
+  await client.query('DELETE FROM zerodown.partial WHERE version = $1 AND phase = $2', [
+    migration.version,
+    migration.phase,
+  ]);
+  options.log.info(`applied ${migration.file}`, { file: migration.file, durationMs });
+  return {
+    status: 'applied',
+    result: { id: migration.id, file: migration.file, phase: migration.phase, durationMs },
+  };
+}

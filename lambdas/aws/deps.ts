@@ -1,0 +1,120 @@
+import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { InvalidInput } from '../../core/errors.ts';
+import type { Log } from '../../core/log.ts';
+import type { TaskDeps, TaskSettings } from '../tasks.ts';
+import { type DatabaseSecretValue, type DatabaseTls, databaseConfig } from './database-secret.ts';
+
+/** Environment variables the construct sets on every task function. */
+export const ENV = {
+  task: 'ZERODOWN_TASK',
+  secretArn: 'ZERODOWN_DB_SECRET_ARN',
+  host: 'ZERODOWN_DB_HOST',
+  port: 'ZERODOWN_DB_PORT',
+  database: 'ZERODOWN_DB_NAME',
+  tls: 'ZERODOWN_DB_TLS',
+  migrationsDir: 'ZERODOWN_MIGRATIONS_DIR',
+  noticeTopicArn: 'ZERODOWN_NOTICE_TOPIC_ARN',
+  secretMaxAgeSeconds: 'ZERODOWN_SECRET_MAX_AGE_SECONDS',
+  lockTimeoutMs: 'ZERODOWN_LOCK_TIMEOUT_MS',
+  statementTimeoutMs: 'ZERODOWN_STATEMENT_TIMEOUT_MS',
+  targetBatchMs: 'ZERODOWN_TARGET_BATCH_MS',
+  maxPartitions: 'ZERODOWN_MAX_PARTITIONS',
+  leaseTtlMs: 'ZERODOWN_LEASE_TTL_MS',
+  chunkBudgetMs: 'ZERODOWN_CHUNK_BUDGET_MS',
+} as const;
+
+/** Task settings when the environment does not say (the construct always does). */
+export const DEFAULT_SETTINGS: TaskSettings = {
+  lockTimeoutMs: 500,
+  statementTimeoutMs: 600_000,
+  targetBatchMs: 200,
+  maxPartitions: 4,
+  leaseTtlMs: 1_800_000,
+  chunkBudgetMs: 300_000,
+};
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function integer(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) {
+    throw new InvalidInput(`environment variable ${name} must be a whole number, not "${raw}"`);
+  }
+  return value;
+}
+
+/** Reads the task settings from the environment. */
+export function settingsFromEnv(env: Env): TaskSettings {
+  return {
+    lockTimeoutMs: integer(env, ENV.lockTimeoutMs, DEFAULT_SETTINGS.lockTimeoutMs),
+    statementTimeoutMs: integer(env, ENV.statementTimeoutMs, DEFAULT_SETTINGS.statementTimeoutMs),
+    targetBatchMs: integer(env, ENV.targetBatchMs, DEFAULT_SETTINGS.targetBatchMs),
+    maxPartitions: integer(env, ENV.maxPartitions, DEFAULT_SETTINGS.maxPartitions),
+    leaseTtlMs: integer(env, ENV.leaseTtlMs, DEFAULT_SETTINGS.leaseTtlMs),
+    chunkBudgetMs: integer(env, ENV.chunkBudgetMs, DEFAULT_SETTINGS.chunkBudgetMs),
+  };
+}
+
+function tlsMode(env: Env): DatabaseTls {
+  const mode = env[ENV.tls] ?? 'verify-full';
+  if (mode !== 'verify-full' && mode !== 'require' && mode !== 'disable') {
+    throw new InvalidInput(`${ENV.tls} must be verify-full, require or disable, not "${mode}"`);
+  }
+  return mode;
+}
+
+/**
+ * The task dependencies in Lambda: credentials from the Secrets Manager secret (Powertools parameters,
+ * cached for `ZERODOWN_SECRET_MAX_AGE_SECONDS`, so a rotated password is picked up), TLS, the bundled
+ * migrations directory, settings from the environment, and gate notices to SNS when a topic is set.
+ *
+ * @example
+ * const deps = awsTaskDeps(process.env, logger);
+ */
+export function awsTaskDeps(
+  env: Env,
+  log: Log,
+  clients: { secrets?: SecretsProvider; sns?: SNSClient } = {},
+): TaskDeps {
+  const secretArn = env[ENV.secretArn];
+  if (!secretArn) throw new InvalidInput(`environment variable ${ENV.secretArn} is not set`);
+  const secrets = clients.secrets ?? new SecretsProvider();
+  const maxAge = integer(env, ENV.secretMaxAgeSeconds, 300);
+  const topicArn = env[ENV.noticeTopicArn];
+  const sns = topicArn ? (clients.sns ?? new SNSClient({})) : undefined;
+  const port = env[ENV.port] ? integer(env, ENV.port, 5432) : undefined;
+  return {
+    connection: async () => {
+      const secret = await secrets.get<DatabaseSecretValue>(secretArn, { transform: 'json', maxAge });
+      if (!secret || typeof secret !== 'object') {
+        throw new InvalidInput(`the database secret ${secretArn} is not RDS-style JSON`);
+      }
+      const config = databaseConfig(
+        secret,
+        {
+          host: env[ENV.host] || undefined,
+          port,
+          database: env[ENV.database] || undefined,
+          tls: tlsMode(env),
+        },
+        secretArn,
+      );
+      return { connection: config };
+    },
+    migrationsDir: env[ENV.migrationsDir] ?? 'migrations',
+    log,
+    settings: settingsFromEnv(env),
+    ...(sns && topicArn
+      ? {
+          notify: async (notice: { subject: string; message: string }) => {
+            await sns.send(
+              new PublishCommand({ TopicArn: topicArn, Subject: notice.subject, Message: notice.message }),
+            );
+          },
+        }
+      : {}),
+  };
+}

@@ -1,0 +1,72 @@
+import { formatDuration } from '../../core/duration.ts';
+import type { GateName } from '../../core/gates/gates.ts';
+import { openGateForExecution } from '../../core/workflow/gate-opening.ts';
+import { renewLease } from '../../core/workflow/task-locks.ts';
+import { GateEventSchema } from '../events.ts';
+import { parseTaskEvent, type TaskDeps, type TaskHandler, taskLog, withDatabase } from './session.ts';
+
+const WHAT_TO_DEPLOY: Record<GateName, string> = {
+  afterExpand:
+    'the expand migrations are applied: deploy the application version that works with the new schema, then approve to run the backfill',
+  beforeContract:
+    'deploy the application version that no longer uses what the contract migrations remove, on every server, then approve to run them',
+};
+
+/** The notice a waiting gate publishes: what to do, and the commands that decide it. */
+export function gateNotice(gate: {
+  release: string;
+  gate: GateName;
+  executionId: string;
+  timeoutSeconds?: number;
+}): { subject: string; message: string } {
+  const timeout = gate.timeoutSeconds
+    ? ` It times out after ${formatDuration(gate.timeoutSeconds * 1000)}.`
+    : '';
+  return {
+    subject: `zerodown: release ${gate.release} waits at gate ${gate.gate}`.slice(0, 100),
+    message: [
+      `Release ${gate.release} waits at the ${gate.gate} gate (execution ${gate.executionId}).`,
+      `${WHAT_TO_DEPLOY[gate.gate]}:`,
+      `  zerodown gate approve --release ${gate.release}`,
+      `or reject it (the expand is kept unless the execution asked for rollback):`,
+      `  zerodown gate reject --release ${gate.release} --reason '<why>'`,
+      timeout.trim(),
+    ]
+      .filter(Boolean)
+      .join('\n'),
+  };
+}
+
+/**
+ * The gate task (lambda:invoke.waitForTaskToken): renews the lease to outlast the wait, records the
+ * release, gate and task token in `zerodown.gates`, and publishes a notice (log line, and SNS when
+ * configured) with the command that approves it. The workflow then waits for SendTaskSuccess/Failure.
+ * The token itself is never logged.
+ *
+ * @example
+ * await gateTask(deps)({ taskToken, release: 'v42', gate: 'beforeContract', executionId, timeoutSeconds: 86400 });
+ */
+export function gateTask(deps: TaskDeps): TaskHandler {
+  return async (raw) => {
+    const event = parseTaskEvent('gate', GateEventSchema, raw);
+    const log = taskLog(deps.log, { task: 'gate', executionId: event.executionId, release: event.release });
+    const record = await withDatabase(deps, 'gate', async (client) => {
+      const waitMs = (event.timeoutSeconds ?? 0) * 1000;
+      await renewLease(client, event.executionId, waitMs + deps.settings.leaseTtlMs);
+      return await openGateForExecution(client, {
+        release: event.release,
+        gate: event.gate,
+        executionId: event.executionId,
+        taskToken: event.taskToken,
+      });
+    });
+    const notice = gateNotice(event);
+    log.info(`gate ${event.gate}: ${notice.message}`);
+    if (deps.notify) {
+      await deps
+        .notify(notice)
+        .catch((error) => log.warn(`the gate notice could not be published: ${(error as Error).message}`));
+    }
+    return { release: record.release, gate: record.gate, openedAt: record.openedAt.toISOString() };
+  };
+}

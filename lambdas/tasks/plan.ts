@@ -1,0 +1,64 @@
+import { dirname, resolve } from 'node:path';
+import { loadLintConfig } from '../../core/lint/index.ts';
+import type { Migration } from '../../core/migrations/types.ts';
+import { planExecution } from '../../core/plan/plan.ts';
+import { PlanEventSchema, type PlanResult } from '../events.ts';
+import { parseWorkflowInput } from '../input.ts';
+import { parseTaskEvent, type TaskDeps, type TaskHandler, taskLog, withDatabase } from './session.ts';
+
+/**
+ * The Plan task: validates the workflow input (`InvalidInput`), loads the migrations (checksums),
+ * refuses drift (`DriftDetected`), lints what will be applied (`LintFailed` unless the input overrides
+ * it with a reason) and decides what each phase applies and which gates wait. Returns ids and flags only.
+ *
+ * @example
+ * const plan = await planTask(deps, migrations)({ input: { release: 'v42' }, executionId: 'arn:…' });
+ */
+export function planTask(deps: TaskDeps, migrations: () => Promise<Migration[]>): TaskHandler {
+  return async (raw) => {
+    const event = parseTaskEvent('plan', PlanEventSchema, raw);
+    const input = parseWorkflowInput(event.input);
+    const log = taskLog(deps.log, { task: 'plan', executionId: event.executionId, release: input.release });
+    const all = await migrations();
+    const lintConfig = await loadLintConfig(dirname(resolve(deps.migrationsDir)));
+    const plan = await withDatabase(deps, 'plan', (client) =>
+      planExecution(client, all, {
+        release: input.release,
+        executionId: event.executionId,
+        phases: input.phases,
+        namedContracts: input.contract,
+        allowLintErrors: input.allowLintErrors,
+        lintConfig,
+        dryRun: input.dryRun,
+        log,
+      }),
+    );
+    const result: PlanResult = {
+      release: input.release,
+      executionId: event.executionId,
+      dryRun: input.dryRun,
+      onGateReject: input.onGateReject,
+      phases: input.phases,
+      run: {
+        expand: plan.expand.length > 0,
+        backfill: plan.backfill.length > 0,
+        contract: plan.contract.length > 0,
+      },
+      gates: {
+        afterExpand: input.gates.afterExpand && plan.expand.length > 0,
+        beforeContract:
+          input.gates.beforeContract && (plan.contract.length > 0 || plan.shippedContracts.length > 0),
+      },
+      expand: plan.expand,
+      backfill: plan.backfill,
+      contract: plan.contract,
+      heldBack: plan.heldBack,
+      contractOnly: plan.contractOnly,
+      lintOverride: plan.lintOverride ?? null,
+    };
+    log.info(
+      `plan for ${input.release}: expand ${plan.expand.length}, backfill ${plan.backfill.length}, contract ${plan.contract.length}, held back ${plan.heldBack.length}${input.dryRun ? ' (dry run: nothing is applied)' : ''}`,
+    );
+    return result;
+  };
+}
