@@ -11,13 +11,14 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { type DatabaseTls, ENV } from '../lambdas/aws/deps.ts';
+import type { DatabaseTls } from '../lambdas/aws/database-secret.ts';
+import { ENV } from '../lambdas/aws/deps.ts';
 import { SCHEDULED_CONTRACT_INPUT } from '../lambdas/input.ts';
 import { RESERVE_MS } from '../lambdas/tasks/session.ts';
 import type { TaskName } from '../lambdas/tasks.ts';
 import { acknowledgeOrchestratorFindings } from './nag.ts';
 import { type BackfillMapMode, buildWorkflowDefinition } from './state-machine.ts';
-import { TASK_TIMEOUTS, TaskFunctions } from './task-functions.ts';
+import { TaskFunctions } from './task-functions.ts';
 
 /** Properties of {@link MigrationOrchestrator}. */
 export interface MigrationOrchestratorProps {
