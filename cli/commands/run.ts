@@ -1,5 +1,4 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { DEFAULT_LOCK_TIMEOUT_MS } from '../../core/db/connection.ts';
 import { formatDuration } from '../../core/duration.ts';
 import { InvalidInput } from '../../core/errors.ts';
 import { startEmbeddedPostgres } from '../embedded-postgres.ts';
@@ -25,8 +24,8 @@ interface RunOptions {
   contract?: string[];
   allowLintErrors?: string;
   input?: Record<string, unknown>;
-  lockTimeout: number;
-  statementTimeout: number;
+  lockTimeout?: number;
+  statementTimeout?: number;
   chunkBudget?: number;
   targetBatch?: number;
   maxPartitions?: number;
@@ -112,15 +111,13 @@ export function registerRun(program: Command): void {
     .option('--input <json>', 'more workflow input fields as JSON, merged last', jsonObject)
     .option(
       '--lock-timeout <duration>',
-      'lock_timeout for every statement',
+      'lock_timeout for every statement (default: the construct’s, 500ms)',
       durationArgument('--lock-timeout'),
-      DEFAULT_LOCK_TIMEOUT_MS,
     )
     .option(
       '--statement-timeout <duration>',
-      'statement_timeout (0 = none)',
+      'statement_timeout (default: the construct’s, 10m)',
       durationArgument('--statement-timeout'),
-      0,
     )
     .option(
       '--chunk-budget <duration>',
@@ -163,15 +160,13 @@ export function registerRun(program: Command): void {
       }
       try {
         const result = await runLocal({
-          connection: {
-            connection: databaseUrl!,
-            lockTimeoutMs: options.lockTimeout,
-            statementTimeoutMs: options.statementTimeout,
-          },
+          connection: { connection: databaseUrl! },
           databaseForDisplay: display,
           migrationsDir: options.migrations,
           input: localWorkflowInput(options),
           settings: {
+            lockTimeoutMs: options.lockTimeout,
+            statementTimeoutMs: options.statementTimeout,
             ...(options.chunkBudget !== undefined && { chunkBudgetMs: options.chunkBudget }),
             ...(options.targetBatch !== undefined && { targetBatchMs: options.targetBatch }),
             ...(options.maxPartitions !== undefined && { maxPartitions: options.maxPartitions }),

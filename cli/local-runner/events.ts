@@ -36,7 +36,7 @@ export type LocalRunEvent =
       etaSeconds: number | null;
       done: boolean;
     }
-  | { type: 'notice'; state: string; message: string }
+  | { type: 'notice'; subject: string; message: string }
   | { type: 'execution-succeeded'; executionId: string; output: unknown; ms: number }
   | {
       type: 'execution-failed';
@@ -102,7 +102,8 @@ export function formatEvent(event: LocalRunEvent): string | undefined {
       return `   backfill ${event.migration}${part}: ${event.rowsDone}${total} rows${rate}${eta}${event.done ? ', done' : ''}`;
     }
     case 'notice':
-      return `   notice from ${event.state}: ${event.message}`;
+      // the gate task logs the whole notice too; one line is enough here
+      return `   notice published: ${event.subject}`;
     case 'execution-succeeded':
       return `succeeded in ${seconds(event.ms)}`;
     case 'execution-failed':

@@ -1,18 +1,13 @@
 import type { ConnectionOptions } from '../../core/db/connection.ts';
 import type { Log } from '../../core/log.ts';
+import type { TaskSettings } from '../../lambdas/tasks.ts';
+import { extractStateMachine } from './definition.ts';
 import type { LocalRunEvent } from './events.ts';
 import type { TaskHandler } from './handlers.ts';
 import { type LocalRunResult, runLocalStateMachine } from './run.ts';
 
 /** Settings the task handlers take (TaskDeps.settings in lambdas/tasks.ts). */
-export interface LocalTaskSettings {
-  lockTimeoutMs: number;
-  statementTimeoutMs: number;
-  targetBatchMs: number;
-  maxPartitions: number;
-  leaseTtlMs: number;
-  chunkBudgetMs: number;
-}
+export type LocalTaskSettings = TaskSettings;
 
 /** What `zerodown run --local` needs. */
 export interface LocalRunRequest {
@@ -37,13 +32,11 @@ export interface LocalRunRequest {
  * const template = await synthesizeExampleTemplate();
  */
 export async function synthesizeExampleTemplate(): Promise<object> {
-  const appModule = '../../infra/app.ts'; // a variable: infra/ lands separately
-  // biome-ignore lint/suspicious/noExplicitAny: the example app's module
-  const { buildExampleApp } = (await import(appModule)) as any;
+  // imported when needed: loading aws-cdk-lib takes seconds that other commands should not pay
+  const { buildExampleApp } = await import('../../infra/app.ts');
   const app = buildExampleApp({ 'aws:cdk:bundling-stacks': [] });
   const assembly = app.synth();
-  // biome-ignore lint/suspicious/noExplicitAny: cloud assembly stack artifacts
-  const stack = assembly.stacks.find((artifact: any) =>
+  const stack = assembly.stacks.find((artifact) =>
     Object.values(artifact.template?.Resources ?? {}).some(
       // biome-ignore lint/suspicious/noExplicitAny: template resources
       (resource: any) => resource.Type === 'AWS::StepFunctions::StateMachine',
@@ -53,22 +46,35 @@ export async function synthesizeExampleTemplate(): Promise<object> {
   return stack.template;
 }
 
+/**
+ * The task settings the construct gives its functions (their environment in the template, read by the
+ * same `settingsFromEnv` the Lambdas use), with the local overrides on top.
+ */
+export async function settingsOfTemplate(
+  template: object,
+  overrides: Partial<TaskSettings> = {},
+): Promise<TaskSettings> {
+  const { settingsFromEnv } = await import('../../lambdas/aws/deps.ts');
+  const functions = [...extractStateMachine(template).functions.values()];
+  const environment = functions.find((fn) => fn.task)?.environment ?? {};
+  const defined = Object.fromEntries(Object.entries(overrides).filter(([, value]) => value !== undefined));
+  return { ...settingsFromEnv(environment), ...defined };
+}
+
 /** The in-process task handlers (`createTaskHandlers` of lambdas/tasks.ts) with local dependencies. */
 export async function createLocalTaskHandlers(
   request: LocalRunRequest,
   settings: LocalTaskSettings,
   emit: (event: LocalRunEvent) => void,
 ): Promise<Record<string, TaskHandler>> {
-  const tasksModule = '../../lambdas/tasks.ts';
-  // biome-ignore lint/suspicious/noExplicitAny: the task handlers module
-  const { createTaskHandlers } = (await import(tasksModule)) as any;
+  const { createTaskHandlers } = await import('../../lambdas/tasks.ts');
   return createTaskHandlers({
     connection: async () => request.connection,
     migrationsDir: request.migrationsDir,
     log: request.log,
     settings,
     notify: async (notice: { subject: string; message: string }) =>
-      emit({ type: 'notice', state: notice.subject, message: notice.message }),
+      emit({ type: 'notice', subject: notice.subject, message: notice.message }),
   });
 }
 
@@ -82,18 +88,10 @@ export async function createLocalTaskHandlers(
  */
 export async function runLocal(request: LocalRunRequest): Promise<LocalRunResult> {
   const emit = (event: LocalRunEvent) => request.onEvent?.(event);
-  const settings: LocalTaskSettings = {
-    lockTimeoutMs: request.connection.lockTimeoutMs ?? 500,
-    statementTimeoutMs: request.connection.statementTimeoutMs ?? 0,
-    targetBatchMs: 100,
-    maxPartitions: 2,
-    leaseTtlMs: 120_000,
-    chunkBudgetMs: 20_000,
-    ...request.settings,
-  };
   const synthStarted = Date.now();
   const template = await synthesizeExampleTemplate();
   request.log.debug(`synthesized the example stack in ${Date.now() - synthStarted} ms`);
+  const settings = await settingsOfTemplate(template, request.settings);
   const handlers = await createLocalTaskHandlers(request, settings, emit);
   return await runLocalStateMachine({
     template,
@@ -104,6 +102,7 @@ export async function runLocal(request: LocalRunRequest): Promise<LocalRunResult
     approveGates: request.approveGates,
     gateTimeoutSeconds: request.gateTimeoutSeconds,
     gatePollMs: request.gatePollMs,
+    synthesisMs: Date.now() - synthStarted,
     log: request.log,
     onEvent: emit,
   });

@@ -1,5 +1,8 @@
 import type { LocalRunEvent } from './events.ts';
 
+/** States that do work; Choice, Pass, Succeed and Fail take no time worth reporting. */
+const TIMED_TYPES = new Set(['Task', 'Map', 'Parallel', 'Wait']);
+
 // biome-ignore lint/suspicious/noExplicitAny: aws-local-stepfunctions' event log entries
 type EventLog = any;
 
@@ -13,7 +16,7 @@ interface Failure {
 
 /** What {@link trackStates} learned once the execution's event log has ended. */
 export interface TrackedRun {
-  /** Total time spent in each top-level state. */
+  /** Total time spent in each top-level Task, Map, Parallel and Wait state. */
   readonly stateMs: Record<string, number>;
   /**
    * The state where a failure with this error started: the innermost, earliest Task or Map state that
@@ -50,7 +53,8 @@ export async function trackStates(
         break;
       case 'StateExited': {
         const ms = event.timestamp - (enteredAt.get(key) ?? event.timestamp);
-        if (iteration === undefined) stateMs[state] = (stateMs[state] ?? 0) + ms;
+        if (iteration === undefined && TIMED_TYPES.has(event.state.type))
+          stateMs[state] = (stateMs[state] ?? 0) + ms;
         emit({ type: 'state-left', ...where, ms });
         break;
       }
