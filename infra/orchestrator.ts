@@ -286,7 +286,15 @@ export class MigrationOrchestrator extends Construct implements ec2.IConnectable
         }),
       });
     }
-    acknowledgeOrchestratorFindings(this);
+    acknowledgeOrchestratorFindings({
+      orchestrator: this,
+      stateMachine: this.stateMachine,
+      functions: Object.values(tasks.functions),
+      roles: Object.values(tasks.functions).map((fn) => fn.role!),
+      gateRole: tasks.functions.gate.role!,
+      encryptedTopic: props.noticeTopic?.masterKey !== undefined,
+      distributedMap: (props.backfillMap ?? 'distributed') === 'distributed',
+    });
   }
 
   private resolveSecret(props: MigrationOrchestratorProps): secretsmanager.ISecret {

@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -166,11 +166,6 @@ export class TaskFunctions extends Construct {
               afterBundlingCommands(props.migrationsDir, output),
           },
         },
-      });
-      Validations.of(role).acknowledge({
-        id: 'AwsSolutions-IAM5',
-        reason:
-          'Lambda needs the EC2 network interface actions for VPC access and X-Ray PutTraceSegments/PutTelemetryRecords; none of them supports resource-level permissions. Log writes are scoped to the function\'s own log group (its streams: "log-group:…:*").',
       });
       functions[task] = fn;
     }
