@@ -1,4 +1,3 @@
-import { formatDuration } from '../../core/duration.ts';
 import type { GateName } from '../../core/gates/gates.ts';
 import { openGateForExecution } from '../../core/workflow/gate-opening.ts';
 import { renewLease } from '../../core/workflow/task-locks.ts';
@@ -11,6 +10,13 @@ const WHAT_TO_DEPLOY: Record<GateName, string> = {
   beforeContract:
     'deploy the application version that no longer uses what the contract migrations remove, on every server, then approve to run them',
 };
+
+/** A gate timeout for people: `24 h`, `90 min`, `45 s`. */
+function waitText(seconds: number): string {
+  if (seconds % 3600 === 0) return `${seconds / 3600} h`;
+  if (seconds % 60 === 0) return `${seconds / 60} min`;
+  return `${seconds} s`;
+}
 
 /** The notice a waiting gate publishes: what to do, and the commands that decide it. */
 export function gateNotice(gate: {
@@ -30,7 +36,7 @@ export function gateNotice(gate: {
       `  zerodown gate approve --release ${gate.release}`,
       `or reject it (the expand is kept unless the execution asked for rollback):`,
       `  zerodown gate reject --release ${gate.release} --reason '<why>'`,
-      timeout.trim(),
+      timeout,
     ]
       .filter(Boolean)
       .join('\n'),
