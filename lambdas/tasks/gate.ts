@@ -25,9 +25,7 @@ export function gateNotice(gate: {
   executionId: string;
   timeoutSeconds?: number;
 }): { subject: string; message: string } {
-  const timeout = gate.timeoutSeconds
-    ? ` It times out after ${formatDuration(gate.timeoutSeconds * 1000)}.`
-    : '';
+  const timeout = gate.timeoutSeconds ? `It times out after ${waitText(gate.timeoutSeconds)}.` : '';
   return {
     subject: `zerodown: release ${gate.release} waits at gate ${gate.gate}`.slice(0, 100),
     message: [
