@@ -22,6 +22,8 @@ export interface LocalRunRequest {
   readonly settings?: Partial<LocalTaskSettings>;
   readonly log: Log;
   readonly onEvent?: (event: LocalRunEvent) => void;
+  /** A template synthesized earlier (tests synthesize once per file). @default synthesizeExampleTemplate() */
+  readonly template?: object;
 }
 
 /**
@@ -89,7 +91,7 @@ export async function createLocalTaskHandlers(
 export async function runLocal(request: LocalRunRequest): Promise<LocalRunResult> {
   const emit = (event: LocalRunEvent) => request.onEvent?.(event);
   const synthStarted = Date.now();
-  const template = await synthesizeExampleTemplate();
+  const template = request.template ?? (await synthesizeExampleTemplate());
   request.log.debug(`synthesized the example stack in ${Date.now() - synthStarted} ms`);
   const settings = await settingsOfTemplate(template, request.settings);
   const handlers = await createLocalTaskHandlers(request, settings, emit);

@@ -7,6 +7,7 @@ import {
 } from '../../cli/local-runner/definition.ts';
 import { fidelityProblems, UnfaithfulDefinition } from '../../cli/local-runner/guard.ts';
 import { toInlineMaps } from '../../cli/local-runner/inline-map.ts';
+import { synthesizeExampleTemplate } from '../../cli/local-runner/local-run.ts';
 import { prepareDefinition } from '../../cli/local-runner/run.ts';
 import { tinyTemplate } from './support/tiny-stack.ts';
 
@@ -14,8 +15,10 @@ import { tinyTemplate } from './support/tiny-stack.ts';
 let template: object;
 let distributedTemplate: object;
 let readerTemplate: object;
+let exampleTemplate: object;
 
-beforeAll(() => {
+beforeAll(async () => {
+  exampleTemplate = await synthesizeExampleTemplate();
   template = tinyTemplate('inline');
   distributedTemplate = tinyTemplate('distributed');
   readerTemplate = tinyTemplate('distributed-with-reader');
@@ -58,6 +61,29 @@ describe('definition extraction', () => {
 });
 
 describe('fidelity guard', () => {
+  it('passes the definition of the example stack, its Distributed Map made inline', () => {
+    // the definition every scenario in test/workflow runs: it must stay runnable as it is deployed
+    const machine = extractStateMachine(exampleTemplate);
+    expect(toInlineMaps(machine.definition).refused).toEqual([]);
+    expect(fidelityProblems(toInlineMaps(machine.definition).definition, machine.functions)).toEqual([]);
+    expect(prepareDefinition(machine).transformedMaps).toEqual(['Backfill']);
+    const tasks = [...machine.functions.values()].map((fn) => fn.task).filter(Boolean);
+    expect(new Set(tasks)).toEqual(
+      new Set([
+        'plan',
+        'acquireLock',
+        'expand',
+        'gate',
+        'prepareBackfill',
+        'backfillChunk',
+        'finishBackfills',
+        'contract',
+        'rollback',
+        'releaseLock',
+      ]),
+    );
+  });
+
   it('refuses JSONata, at the top or in a state', () => {
     expect(
       fidelityProblems(machine({ Plan: lambdaTask() }, { QueryLanguage: 'JSONata' }), functions),
