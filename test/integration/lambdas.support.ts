@@ -1,0 +1,58 @@
+import type pg from 'pg';
+import type { Log } from '../../core/log.ts';
+import { createTaskHandlers, type TaskDeps, type TaskSettings } from '../../lambdas/tasks.ts';
+
+/** Settings small enough for tests: short chunks, two partitions. */
+export const TEST_SETTINGS: TaskSettings = {
+  lockTimeoutMs: 500,
+  statementTimeoutMs: 0,
+  targetBatchMs: 50,
+  maxPartitions: 2,
+  leaseTtlMs: 60_000,
+  chunkBudgetMs: 2_000,
+};
+
+/** Task handlers with local dependencies, and what they logged and published. */
+export function localHandlers(url: string, migrationsDir: string, settings: Partial<TaskSettings> = {}) {
+  const lines: string[] = [];
+  const notices: { subject: string; message: string }[] = [];
+  const record = (level: string) => (message: string, fields?: Record<string, unknown>) =>
+    lines.push(`${level} ${message} ${JSON.stringify(fields ?? {})}`);
+  const log: Log = {
+    info: record('info'),
+    warn: record('warn'),
+    error: record('error'),
+    debug: record('debug'),
+  };
+  const deps: TaskDeps = {
+    connection: async () => ({ connection: url }),
+    migrationsDir,
+    log,
+    settings: { ...TEST_SETTINGS, ...settings },
+    notify: async (notice) => {
+      notices.push(notice);
+    },
+  };
+  return { handlers: createTaskHandlers(deps), lines, notices };
+}
+
+/** Rows of the example tables: users and orders with `rows` rows each. */
+export async function seedExampleTables(client: pg.ClientBase, rows: number): Promise<void> {
+  await client.query(`
+    DROP SCHEMA IF EXISTS zerodown CASCADE;
+    DROP TABLE IF EXISTS users, orders;
+    CREATE TABLE users (id bigserial PRIMARY KEY, username text NOT NULL, created_at timestamptz NOT NULL DEFAULT now());
+    INSERT INTO users (username) SELECT 'user' || g FROM generate_series(1, ${rows}) g;
+    CREATE TABLE orders (id serial PRIMARY KEY, user_id bigint NOT NULL, total numeric(12, 2) NOT NULL);
+    INSERT INTO orders (user_id, total) SELECT 1 + g % ${rows}, g % 1000 FROM generate_series(1, ${rows}) g;`);
+}
+
+/** Runs a handler and returns the error it throws (fails the test if it does not throw). */
+export async function failureOf(promise: Promise<unknown>): Promise<Error> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected the task to fail, it succeeded');
+}
