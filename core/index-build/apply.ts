@@ -55,9 +55,11 @@ export function indexBuildTargets(migration: SchemaMigration): Map<number, Index
   migration.up.statements.forEach((statement, index) => {
     const target = concurrentIndexTarget(statement);
     if (!target?.index) return; // unnamed: the runner builds it inline
+    const relation = statement.node.IndexStmt?.relation ?? {};
     targets.set(index, {
       key: `zerodown-build:${migration.version}:${migration.phase}:${index + 1}`.slice(0, 63),
       table: target.table,
+      tableName: [relation.schemaname, relation.relname].filter(Boolean).join('.'),
       index: target.index,
       sql: statement.sql,
     });
@@ -115,7 +117,7 @@ function report(
     migration: migration.id,
     file: migration.file,
     index: target.index,
-    table: target.table,
+    table: target.tableName,
     phase: status.phase,
     percent: ratio === null ? null : Math.round(ratio * 1000) / 10,
   };
@@ -128,6 +130,19 @@ function buildFailed(migration: SchemaMigration, statement: number, error: Error
     migration.file,
     `${migration.file}:${line}: ${error.message}${code ? ` (SQLSTATE ${code})` : ''}; the INVALID index it left was dropped`,
     { line, cause: error },
+  );
+}
+
+/**
+ * The build's session went away (terminated, server restart or failover, network): the statement
+ * itself did not fail, so it is started again rather than failing the migration.
+ */
+function sessionLost(error: Error): boolean {
+  const code = (error as { code?: string }).code ?? '';
+  return (
+    ['57P01', '57P02', '57P03'].includes(code) ||
+    code.startsWith('08') ||
+    /Connection terminated|ECONNRESET|EPIPE|socket/i.test(error.message)
   );
 }
 
@@ -159,11 +174,13 @@ async function driveBuild(
     if (local.state === 'settled') {
       forgetLocalBuild(target.key);
       const status = await readIndexBuild(client, target);
-      if (local.error) {
+      if (local.error && !sessionLost(local.error)) {
         if (status.exists && !status.valid) await dropInvalid();
         throw buildFailed(migration, statement, local.error);
       }
-      if (status.valid) return 'built';
+      if (!local.error && status.valid) return 'built';
+      if (local.error)
+        options.log.warn(`the session building ${target.index} was lost: ${local.error.message}`);
     }
     const status = await readIndexBuild(client, target);
     if (status.running) {
@@ -185,7 +202,7 @@ async function driveBuild(
       executionId: options.executionId,
       event: 'index_build_started',
       migration,
-      detail: `statement ${statement + 1} (line ${migration.up.statements[statement]?.line}): index ${target.index} on ${target.table}, attempt ${attempts.thisExecution + 1}`,
+      detail: `statement ${statement + 1} (line ${migration.up.statements[statement]?.line}): index ${target.index} on ${target.tableName}, attempt ${attempts.thisExecution + 1}`,
     });
     await startIndexBuild(options.connection, target, options.log);
   }

@@ -7,8 +7,10 @@ import { quoteIdent } from '../sql/identifiers.ts';
 export interface IndexBuildTarget {
   /** `zerodown-build:<version>:<phase>:<statement>`: the builder session's application_name. */
   readonly key: string;
-  /** The table, as the statement names it (quoted, maybe schema-qualified). */
+  /** The table, as SQL (quoted, maybe schema-qualified). */
   readonly table: string;
+  /** The table for people: `users`, `app.users`. */
+  readonly tableName: string;
   /** The index name the statement gives. */
   readonly index: string;
   readonly sql: string;
@@ -70,7 +72,7 @@ export async function startIndexBuild(
   if ((rows[0]?.version ?? 0) >= 140000) await client.query('SET client_connection_check_interval = 0');
   const build: LocalBuild = { client, settled: false, finished: Promise.resolve() };
   localBuilds.set(target.key, build);
-  log.info(`building index ${target.index} on ${target.table} on its own session (${target.key})`);
+  log.info(`building index ${target.index} on ${target.tableName} on its own session (${target.key})`);
   (build as { finished: Promise<void> }).finished = client
     .query(target.sql)
     .then(
