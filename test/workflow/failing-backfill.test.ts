@@ -37,7 +37,11 @@ describe('a failing backfill', () => {
       input: { release: 'r-backfill' },
     });
     // THEN the failure names the chunk task and the cause
-    expect(result).toMatchObject({ status: 'failed', failedState: 'BackfillChunk', error: 'MigrationFailed' });
+    expect(result).toMatchObject({
+      status: 'failed',
+      failedState: 'BackfillChunk',
+      error: 'MigrationFailed',
+    });
     expect(result.cause).toContain('001_items_ratio.backfill.json: the batch of items after key');
     expect(result.cause).toContain('division by zero (SQLSTATE 22012)');
     expect(entered.some((name) => name.startsWith('BackfillChunk['))).toBe(true);
