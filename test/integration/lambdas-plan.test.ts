@@ -139,12 +139,7 @@ describe('a contract-only execution', () => {
     });
     const result = await plan(dir, { release: 'v1', phases: ['contract'], contract: ['2'] });
     expect(result.contract).toEqual([]);
-    expect(result.heldBack).toEqual([
-      {
-        id: '2.contract',
-        reason: `the backfill ${result.heldBack[0]?.reason.split(' ')[2]} has not finished`,
-      },
-    ]);
+    expect(result.heldBack.map((h) => h.id)).toEqual(['2.contract']);
     expect(result.heldBack[0]!.reason).toMatch(/1_add\.backfill\.json has not finished$/);
   });
 });
