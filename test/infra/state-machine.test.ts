@@ -1,0 +1,262 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { LAMBDA_SERVICE_ERRORS } from '../../infra/state-machine.ts';
+import type { TaskName } from '../../lambdas/tasks.ts';
+import { allStates, exampleTemplate, type Json, resolvedDefinition, transitions } from './synth.ts';
+
+const serviceRetry = {
+  ErrorEquals: LAMBDA_SERVICE_ERRORS,
+  IntervalSeconds: 2,
+  MaxAttempts: 6,
+  BackoffRate: 2,
+  MaxDelaySeconds: 60,
+  JitterStrategy: 'FULL',
+};
+const lockTimeoutRetry = {
+  ErrorEquals: ['LockTimeout'],
+  IntervalSeconds: 30,
+  MaxAttempts: 3,
+  BackoffRate: 2,
+  JitterStrategy: 'FULL',
+};
+
+describe('the workflow definition of the example stack', () => {
+  let definition: Json;
+  let states: Record<string, Json>;
+  let arn: (task: TaskName) => string;
+
+  beforeAll(() => {
+    // GIVEN the example stack WHEN synthesized (no bundling)
+    const { stack, template } = exampleTemplate();
+    definition = resolvedDefinition(template);
+    states = allStates(definition);
+    const functions = stack.orchestrator.functions as Record<TaskName, lambda.Function>;
+    arn = (task) => `<${Stack.of(stack).getLogicalId(functions[task].node.defaultChild as never)}.Arn>`;
+  });
+
+  it('is JSONPath (no JSONata) and has the states the local runner and the CLI rely on', () => {
+    expect(definition.QueryLanguage).toBeUndefined();
+    expect(definition.StartAt).toBe('Plan');
+    expect(Object.keys(states).sort()).toEqual(
+      [
+        'AcquireLock',
+        'Backfill',
+        'BackfillChunk',
+        'Contract',
+        'Expand',
+        'Failed',
+        'FinishBackfills',
+        'GateAfterExpand',
+        'GateBeforeContract',
+        'IsContractDone',
+        'IsDryRun',
+        'IsExecutionFailed',
+        'IsExpandDone',
+        'IsPartitionDone',
+        'LockNotReleased',
+        'PartitionDone',
+        'PartitionFailed',
+        'Plan',
+        'PrepareBackfill',
+        'ReleaseLock',
+        'Rollback',
+        'ShouldBackfill',
+        'ShouldContract',
+        'ShouldExpand',
+        'ShouldGateAfterExpand',
+        'ShouldGateBeforeContract',
+        'ShouldRollbackOnGateReject',
+        'Succeeded',
+        'WaitForContractIndexBuild',
+        'WaitForExpandIndexBuild',
+      ].sort(),
+    );
+  });
+
+  it('goes Plan -> AcquireLock -> Expand -> gates -> Backfill -> Contract -> ReleaseLock, with its failure paths', () => {
+    const graph = Object.fromEntries(
+      Object.entries(states).map(([name, state]) => [name, transitions(state)]),
+    );
+    expect(graph).toEqual({
+      Plan: ['IsDryRun', 'Failed'],
+      IsDryRun: ['AcquireLock', 'Succeeded'],
+      AcquireLock: ['ShouldExpand', 'ReleaseLock'],
+      ShouldExpand: ['ShouldGateAfterExpand', 'Expand'],
+      Expand: ['IsExpandDone', 'Rollback'],
+      IsExpandDone: ['WaitForExpandIndexBuild', 'ShouldGateAfterExpand'],
+      WaitForExpandIndexBuild: ['Expand'],
+      ShouldGateAfterExpand: ['ShouldBackfill', 'GateAfterExpand'],
+      GateAfterExpand: ['ShouldBackfill', 'ShouldRollbackOnGateReject'],
+      ShouldRollbackOnGateReject: ['ReleaseLock', 'Rollback'],
+      ShouldBackfill: ['ShouldGateBeforeContract', 'PrepareBackfill'],
+      PrepareBackfill: ['Backfill', 'Rollback'],
+      Backfill: ['FinishBackfills', 'Rollback'],
+      BackfillChunk: ['IsPartitionDone', 'PartitionFailed'],
+      IsPartitionDone: ['BackfillChunk', 'PartitionDone'],
+      PartitionDone: [],
+      PartitionFailed: [],
+      FinishBackfills: ['ShouldGateBeforeContract', 'Rollback'],
+      ShouldGateBeforeContract: ['ShouldContract', 'GateBeforeContract'],
+      GateBeforeContract: ['ShouldContract', 'ShouldRollbackOnGateReject'],
+      ShouldContract: ['ReleaseLock', 'Contract'],
+      Contract: ['IsContractDone', 'ReleaseLock'],
+      IsContractDone: ['WaitForContractIndexBuild', 'ReleaseLock'],
+      WaitForContractIndexBuild: ['Contract'],
+      Rollback: ['ReleaseLock', 'ReleaseLock'],
+      ReleaseLock: ['IsExecutionFailed', 'IsExecutionFailed'],
+      IsExecutionFailed: ['Succeeded', 'Failed', 'LockNotReleased'],
+      Succeeded: [],
+      Failed: [],
+      LockNotReleased: [],
+    });
+  });
+
+  it('releases the lock on every path out once AcquireLock has run', () => {
+    // walk from AcquireLock without passing ReleaseLock: no end state may be reachable
+    const top = definition.States as Record<string, Json>;
+    const seen = new Set<string>();
+    const queue = ['AcquireLock'];
+    const ends: string[] = [];
+    while (queue.length > 0) {
+      const name = queue.shift()!;
+      if (seen.has(name) || name === 'ReleaseLock') continue;
+      seen.add(name);
+      const state = top[name];
+      if (state.Type === 'Succeed' || state.Type === 'Fail') ends.push(name);
+      queue.push(...transitions(state));
+    }
+    expect(ends).toEqual([]);
+    expect(seen.has('GateBeforeContract') && seen.has('Contract') && seen.has('Rollback')).toBe(true);
+  });
+
+  it('Plan: the whole execution input, the plan copied field by field, failures straight to Failed', () => {
+    expect(states.Plan).toEqual({
+      Type: 'Task',
+      Comment: 'zerodown task plan',
+      Resource: 'arn:aws:states:::lambda:invoke',
+      Parameters: {
+        FunctionName: arn('plan'),
+        Payload: { 'input.$': '$', 'executionId.$': '$$.Execution.Id' },
+      },
+      ResultSelector: Object.fromEntries(
+        [
+          'release',
+          'executionId',
+          'dryRun',
+          'onGateReject',
+          'phases',
+          'run',
+          'gates',
+          'expand',
+          'backfill',
+          'contract',
+          'heldBack',
+          'contractOnly',
+          'lintOverride',
+        ].map((field) => [`${field}.$`, `$.Payload.${field}`]),
+      ),
+      ResultPath: '$.plan',
+      Retry: [serviceRetry],
+      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'Failed' }],
+      Next: 'IsDryRun',
+    });
+  });
+
+  it('gates wait for a task token with TimeoutSeconds; a failure goes to the rollback choice', () => {
+    expect(states.GateBeforeContract).toEqual({
+      Type: 'Task',
+      Comment: 'deploy gate beforeContract: zerodown gate approve --release <release>',
+      Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+      Parameters: {
+        FunctionName: arn('gate'),
+        Payload: {
+          'taskToken.$': '$$.Task.Token',
+          'release.$': '$.plan.release',
+          gate: 'beforeContract',
+          'executionId.$': '$$.Execution.Id',
+          timeoutSeconds: 86_400,
+        },
+      },
+      TimeoutSeconds: 86_400,
+      ResultPath: '$.beforeContractGate',
+      Retry: [serviceRetry],
+      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'ShouldRollbackOnGateReject' }],
+      Next: 'ShouldContract',
+    });
+    expect(states.ShouldRollbackOnGateReject.Choices).toEqual([
+      { Variable: '$.plan.onGateReject', StringEquals: 'rollback', Next: 'Rollback' },
+    ]);
+  });
+
+  it('retries only Lambda service errors everywhere, and LockTimeout only on steps that take DDL locks', () => {
+    const retried = Object.fromEntries(
+      Object.entries(states)
+        .filter(([, state]) => state.Type === 'Task')
+        .map(([name, state]) => [name, state.Retry.map((r: Json) => r.ErrorEquals.join(','))]),
+    );
+    const service = LAMBDA_SERVICE_ERRORS.join(',');
+    expect(retried).toEqual({
+      Plan: [service],
+      AcquireLock: [service],
+      Expand: [service, 'LockTimeout'],
+      GateAfterExpand: [service],
+      PrepareBackfill: [service, 'LockTimeout'],
+      BackfillChunk: [service, 'LockTimeout'],
+      FinishBackfills: [service, 'LockTimeout'],
+      GateBeforeContract: [service],
+      Contract: [service, 'LockTimeout'],
+      Rollback: [service, 'LockTimeout'],
+      ReleaseLock: [service],
+    });
+    expect(states.Expand.Retry[1]).toEqual(lockTimeoutRetry);
+  });
+
+  it('backfills in a Distributed Map of partition loops whose failures come back as results', () => {
+    const { ItemProcessor, ...map } = states.Backfill;
+    expect(map).toEqual({
+      Type: 'Map',
+      ItemsPath: '$.backfill.jobs',
+      ItemSelector: {
+        'job.$': '$$.Map.Item.Value',
+        'executionId.$': '$.plan.executionId',
+        'release.$': '$.plan.release',
+      },
+      MaxConcurrency: 4,
+      Label: 'Backfill',
+      ResultPath: '$.backfill.results',
+      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'Rollback' }],
+      Next: 'FinishBackfills',
+    });
+    expect(ItemProcessor.ProcessorConfig).toEqual({ Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' });
+    expect(ItemProcessor.StartAt).toBe('BackfillChunk');
+    expect(states.BackfillChunk.Parameters).toEqual({ FunctionName: arn('backfillChunk'), 'Payload.$': '$' });
+    expect(states.BackfillChunk.Catch).toEqual([
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'PartitionFailed' },
+    ]);
+    expect(states.PartitionFailed).toEqual({
+      Type: 'Pass',
+      Parameters: { 'job.$': '$.job', failed: true, 'failure.$': '$.failure' },
+      End: true,
+    });
+    expect(states.IsPartitionDone.Choices).toEqual([
+      { Variable: '$.done', BooleanEquals: true, Next: 'PartitionDone' },
+    ]);
+    expect(JSON.stringify(ItemProcessor.States)).not.toContain('$$.Execution');
+  });
+
+  it('builds an inline Map, a gate heartbeat and a shorter index poll when asked', () => {
+    const { template } = exampleTemplate({
+      orchestrator: {
+        backfillMap: 'inline',
+        gateHeartbeat: Duration.hours(1),
+        indexBuildPollInterval: Duration.seconds(20),
+      },
+    });
+    const custom = allStates(resolvedDefinition(template));
+    expect(custom.Backfill.ItemProcessor.ProcessorConfig).toEqual({ Mode: 'INLINE' });
+    expect(custom.Backfill.Label).toBeUndefined();
+    expect(custom.GateAfterExpand).toMatchObject({ TimeoutSeconds: 86_400, HeartbeatSeconds: 3600 });
+    expect(custom.WaitForExpandIndexBuild).toEqual({ Type: 'Wait', Seconds: 20, Next: 'Expand' });
+  });
+});
