@@ -33,7 +33,7 @@ export type Json = any;
  */
 export function resolvedDefinition(template: Template): Json {
   const machines = template.findResources('AWS::StepFunctions::StateMachine');
-  const [machine] = Object.values(machines);
+  const machine = Object.values(machines)[0]!;
   const join = machine.Properties.DefinitionString['Fn::Join'];
   const text = join[1]
     .map((part: Json) => {
