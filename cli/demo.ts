@@ -45,7 +45,7 @@ async function describeSchema(client: pg.Client): Promise<string> {
         WHERE schemaname = 'public' AND tablename = $1
        UNION ALL
        SELECT 'constraint ' || conname || ': ' || pg_get_constraintdef(oid) FROM pg_constraint
-        WHERE conrelid = $1::regclass AND contype <> 'p'
+        WHERE conrelid = $1::regclass AND contype NOT IN ('p', 'n')
        ORDER BY 1`,
       [table],
     );
