@@ -1,0 +1,43 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+// `npm run demo` as a fresh clone runs it: its own embedded PostgreSQL, no database, no Docker.
+const DEMO = fileURLToPath(new URL('../../bin/demo.mjs', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+function runDemo(): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const env = { ...process.env };
+    delete env.DATABASE_URL;
+    const child = spawn(process.execPath, [DEMO], { cwd: ROOT, env, stdio: 'pipe' });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+    });
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('npm run demo', () => {
+  it('runs the example migrations through the local runner on an embedded PostgreSQL', async () => {
+    const { code, stdout, stderr } = await runDemo();
+    expect(code, stderr).toBe(0);
+    expect(stdout).toContain('users (100000 rows)');
+    expect(stdout).toMatch(/-> Expand\n/);
+    expect(stdout).toMatch(/backfill 20260101000100_users_display_name .*: \d+\/~\d+ rows.*done/);
+    expect(stdout).toContain('gate beforeContract: approved automatically (--approve-gates)');
+    expect(stdout).toMatch(/-> Contract\n/);
+    expect(stdout).toContain('succeeded in');
+    const after = stdout.slice(stdout.indexOf('schema after:'));
+    expect(after).toMatch(/display_name {3}text {2}\(not null\)/);
+    expect(after).not.toContain('username');
+    expect(after).toMatch(/orders \(100000 rows\)[\s\S]*id {13}bigint/);
+    expect(after).toContain('timing summary:');
+  }, 180_000);
+});
