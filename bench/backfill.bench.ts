@@ -8,6 +8,7 @@
  * Server: DATABASE_URL or TEST_DATABASE_URL, else an embedded PostgreSQL 18.
  */
 import { randomBytes } from 'node:crypto';
+import { loadavg } from 'node:os';
 import pg from 'pg';
 import { startEmbeddedPostgres } from '../cli/embedded-postgres.ts';
 import { type BatchResult, runBackfillToCompletion } from '../core/backfill/index.ts';
@@ -178,7 +179,7 @@ async function seedLoop(client: pg.Client, batch: (ms: number) => void) {
 }
 
 /** Rounds of every method, interleaved, so that load from elsewhere on the machine hits them all alike. */
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 
 function rate(o: Outcome): number {
   return o.rows / (o.ms / 1000);
@@ -191,17 +192,19 @@ function median(values: number[]): number {
 
 /** One line per method: median rows/s of its rounds; batch times, p99 and max over all its rounds. */
 function describe(byMethod: Map<string, Outcome[]>): string {
-  const singleRate = median(byMethod.get(SINGLE)!.map(rate));
+  const singleRates = byMethod.get(SINGLE)!.map(rate);
   const lines = [
-    '| method | rows/s (median) | vs one statement | time (median) | batches | median batch | longest batch | concurrent updates p99 | max |',
+    '| method | rows/s (median) | vs one statement (median of rounds) | time (median) | batches | median batch | longest batch | concurrent updates p99 | max |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const [name, runs] of byMethod) {
     const rates = runs.map(rate);
+    // each round's own ratio: load from elsewhere on the machine moves both sides of it alike
+    const ratios = rates.map((r, i) => r / singleRates[i]!);
     const latencies = runs.flatMap((o) => o.latencies);
     const capped = runs.some((o) => o.capped) ? ` (stopped after ${SEED_LOOP_CAP_MS / 1000} s)` : '';
     lines.push(
-      `| ${name}${capped} | ${Math.round(median(rates)).toLocaleString('en-US')} | ${(median(rates) / singleRate).toFixed(2)}x | ${(median(runs.map((o) => o.ms)) / 1000).toFixed(2)} s | ${median(runs.map((o) => o.batchMs.length))} | ${Math.round(median(runs.flatMap((o) => o.batchMs)))} ms | ${Math.round(Math.max(...runs.flatMap((o) => o.batchMs)))} ms | ${percentile(latencies, 99).toFixed(1)} ms | ${Math.max(0, ...latencies).toFixed(1)} ms |`,
+      `| ${name}${capped} | ${Math.round(median(rates)).toLocaleString('en-US')} | ${median(ratios).toFixed(2)}x (${ratios.map((r) => r.toFixed(2)).join(', ')}) | ${(median(runs.map((o) => o.ms)) / 1000).toFixed(2)} s | ${median(runs.map((o) => o.batchMs.length))} | ${Math.round(median(runs.flatMap((o) => o.batchMs)))} ms | ${Math.round(Math.max(...runs.flatMap((o) => o.batchMs)))} ms | ${percentile(latencies, 99).toFixed(1)} ms | ${Math.max(0, ...latencies).toFixed(1)} ms |`,
     );
   }
   lines.push(
@@ -243,6 +246,7 @@ export default async function backfillBench(): Promise<string> {
       ["the seed's loop (corrected)", (b) => seedLoop(client, b)],
     ];
     const byMethod = new Map<string, Outcome[]>(methods.map(([name]) => [name, []]));
+    const loadBefore = loadavg()[0]!.toFixed(2);
     for (let round = 1; round <= ROUNDS; round++) {
       process.stderr.write(`round ${round}/${ROUNDS}\n`);
       for (const [name, work] of methods) byMethod.get(name)!.push(await timed(url, client, name, work));
@@ -254,7 +258,7 @@ export default async function backfillBench(): Promise<string> {
       `Table \`${TABLE} (id bigserial PRIMARY KEY, username text, touched int, display_name text)\`, freshly loaded and vacuumed before each method; the backfill sets \`display_name = username\`.`,
       'During each method, another connection updates one random row (`SET touched = touched + 1`) every 5 ms; p99 and max are their latencies.',
       `zerodown ran with \`targetBatchMs: ${TARGET_BATCH_MS}\` (adaptive batch size; the default target is 200 ms), no sync trigger, no throttle.`,
-      `${ROUNDS} rounds, the methods interleaved in each; the machine is shared, so rates vary from round to round.`,
+      `${ROUNDS} rounds (BENCH_ROUNDS), the methods interleaved in each. The machine is shared: its 1-minute load average was ${loadBefore} before and ${loadavg()[0]!.toFixed(2)} after, so rates vary from round to round; the ratio column is the median of each round's own ratio.`,
       '',
       describe(byMethod),
     ].join('\n');
