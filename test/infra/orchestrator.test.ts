@@ -1,0 +1,241 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { ExampleStack } from '../../infra/app.ts';
+import { MigrationOrchestrator } from '../../infra/orchestrator.ts';
+import { TASK_NAMES } from '../../lambdas/tasks.ts';
+import { exampleTemplate, type Json, testApp } from './synth.ts';
+
+describe('MigrationOrchestrator in the example stack', () => {
+  let stack: ExampleStack;
+  let template: Template;
+  const id = (construct: { node: { defaultChild?: unknown } }) =>
+    Stack.of(stack).getLogicalId(construct.node.defaultChild as never);
+
+  beforeAll(() => {
+    ({ stack, template } = exampleTemplate());
+  });
+
+  it('has one Node.js 22 function per task, traced, in the VPC, each named by ZERODOWN_TASK', () => {
+    const functions = Object.values(template.findResources('AWS::Lambda::Function')) as Json[];
+    const tasks = functions.map((fn) => fn.Properties.Environment?.Variables?.ZERODOWN_TASK).filter(Boolean);
+    expect(tasks.sort()).toEqual([...TASK_NAMES].sort());
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs22.x',
+      Architectures: ['arm64'],
+      Handler: 'index.handler',
+      Timeout: 900,
+      TracingConfig: { Mode: 'Active' },
+      VpcConfig: { SubnetIds: Match.anyValue(), SecurityGroupIds: Match.anyValue() },
+      Environment: {
+        Variables: Match.objectLike({
+          ZERODOWN_TASK: 'expand',
+          ZERODOWN_DB_SECRET_ARN: { Ref: Match.stringLikeRegexp('DatabaseSecretAttachment') },
+          ZERODOWN_DB_TLS: 'verify-full',
+          ZERODOWN_LOCK_TIMEOUT_MS: '500',
+          ZERODOWN_STATEMENT_TIMEOUT_MS: '600000',
+          ZERODOWN_MAX_PARTITIONS: '4',
+          ZERODOWN_MIGRATIONS_DIR: 'migrations',
+          NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
+        }),
+      },
+    });
+  });
+
+  it('lets every task role read the one database secret and write its own logs, and nothing else', () => {
+    const secret = { Ref: expect.stringMatching(/^DatabaseSecretAttachment/) };
+    for (const task of TASK_NAMES) {
+      const fn = stack.orchestrator.functions[task];
+      const role = fn.role!;
+      const policies = template.findResources('AWS::IAM::Policy', {
+        Properties: { Roles: [{ Ref: id(role) }] },
+      });
+      const statements = Object.values(policies).flatMap((p: Json) => p.Properties.PolicyDocument.Statement);
+      const logGroup = (fn as unknown as { logGroup: { node: { defaultChild?: unknown } } }).logGroup;
+      expect(statements).toEqual([
+        {
+          Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          Effect: 'Allow',
+          Resource: { 'Fn::GetAtt': [id(logGroup), 'Arn'] },
+        },
+        {
+          Action: [
+            'ec2:CreateNetworkInterface',
+            'ec2:DescribeNetworkInterfaces',
+            'ec2:DescribeSubnets',
+            'ec2:DeleteNetworkInterface',
+            'ec2:AssignPrivateIpAddresses',
+            'ec2:UnassignPrivateIpAddresses',
+          ],
+          Effect: 'Allow',
+          Resource: '*',
+        },
+        {
+          Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+          Effect: 'Allow',
+          Resource: secret,
+        },
+        ...(task === 'gate'
+          ? [
+              { Action: 'sns:Publish', Effect: 'Allow', Resource: { Ref: id(stack.noticeTopic) } },
+              {
+                Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+                Effect: 'Allow',
+                Resource: { 'Fn::GetAtt': [expect.stringMatching(/^NoticeKey/), 'Arn'] },
+              },
+            ]
+          : []),
+        { Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Effect: 'Allow', Resource: '*' },
+      ]);
+      expect(
+        Object.keys(
+          template.findResources('AWS::IAM::Role', { Properties: { ManagedPolicyArns: Match.anyValue() } }),
+        ),
+      ).not.toContain(id(role));
+    }
+  });
+
+  it('lets the state machine invoke exactly the task functions', () => {
+    const role = stack.orchestrator.stateMachine.role;
+    const policies = template.findResources('AWS::IAM::Policy', {
+      Properties: { Roles: [{ Ref: id(role) }] },
+    });
+    const statements = Object.values(policies).flatMap((p: Json) => p.Properties.PolicyDocument.Statement);
+    const invoked = statements
+      .filter((s: Json) => s.Action === 'lambda:InvokeFunction')
+      .flatMap((s: Json) => s.Resource)
+      .filter((r: Json) => r['Fn::GetAtt'])
+      .map((r: Json) => r['Fn::GetAtt'][0]);
+    expect(invoked.sort()).toEqual(TASK_NAMES.map((task) => id(stack.orchestrator.functions[task])).sort());
+    const actions = statements.flatMap((s: Json) => [s.Action].flat());
+    expect(actions.filter((a: string) => !/^(lambda:InvokeFunction|logs:|xray:|states:)/.test(a))).toEqual(
+      [],
+    );
+  });
+
+  it('logs every state at level ALL without execution data and traces with X-Ray', () => {
+    template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      StateMachineType: 'STANDARD',
+      LoggingConfiguration: {
+        Level: 'ALL',
+        IncludeExecutionData: false,
+        Destinations: [
+          {
+            CloudWatchLogsLogGroup: {
+              LogGroupArn: { 'Fn::GetAtt': [id(stack.orchestrator.logGroup), 'Arn'] },
+            },
+          },
+        ],
+      },
+      TracingConfiguration: { Enabled: true },
+    });
+  });
+
+  it('starts contract-only executions on the schedule, with a role that may start only this state machine', () => {
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'cron(0 3 * * ? *)',
+      Target: {
+        Arn: { Ref: id(stack.orchestrator.stateMachine) },
+        Input: JSON.stringify({
+          release: 'scheduled-contract',
+          phases: ['contract'],
+          gates: { afterExpand: false, beforeContract: false },
+        }),
+        RetryPolicy: { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 86_400 },
+      },
+    });
+    const schedule = Object.values(template.findResources('AWS::Scheduler::Schedule'))[0] as Json;
+    const scheduleRole = schedule.Properties.Target.RoleArn['Fn::GetAtt'][0];
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: scheduleRole }],
+      PolicyDocument: {
+        Statement: [
+          {
+            Action: 'states:StartExecution',
+            Effect: 'Allow',
+            Resource: { Ref: id(stack.orchestrator.stateMachine) },
+          },
+        ],
+      },
+    });
+  });
+
+  it('publishes failed, timed-out and aborted executions to the notice topic', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.states'],
+        'detail-type': ['Step Functions Execution Status Change'],
+        detail: {
+          stateMachineArn: [{ Ref: id(stack.orchestrator.stateMachine) }],
+          status: ['FAILED', 'TIMED_OUT', 'ABORTED'],
+        },
+      },
+      Targets: [{ Arn: { Ref: id(stack.noticeTopic) }, Id: 'Target0' }],
+    });
+  });
+
+  it('lets the task functions into the database port and nowhere else inbound', () => {
+    template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      IpProtocol: 'tcp',
+      FromPort: { 'Fn::GetAtt': [id(stack.database), 'Endpoint.Port'] },
+      SourceSecurityGroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('TaskSecurityGroup'), 'GroupId'] },
+    });
+  });
+});
+
+describe('MigrationOrchestrator props', () => {
+  let stack: Stack;
+  let vpc: ec2.Vpc;
+
+  beforeEach(() => {
+    stack = new Stack(testApp(), 'Props');
+    vpc = new ec2.Vpc(stack, 'Vpc');
+  });
+
+  it('imports the secret by ARN and grants reading that secret only', () => {
+    const arn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:app-db-AbCdEf';
+    new MigrationOrchestrator(stack, 'M', { vpc, databaseSecretArn: arn, backfillMap: 'inline' });
+    const template = (stack.node.root as never as { synth(): Json }).synth().getStackByName('Props').template;
+    const reads = Object.values(template.Resources as Record<string, Json>)
+      .filter((r) => r.Type === 'AWS::IAM::Policy')
+      .flatMap((r) => r.Properties.PolicyDocument.Statement)
+      .filter((s: Json) => [s.Action].flat().includes('secretsmanager:GetSecretValue'));
+    expect(reads).toHaveLength(TASK_NAMES.length);
+    expect(new Set(reads.map((s: Json) => JSON.stringify(s.Resource)))).toEqual(
+      new Set([JSON.stringify(arn)]),
+    );
+  });
+
+  it('refuses contradictory or unsafe settings, saying how to fix them', () => {
+    const secret = new secretsmanager.Secret(stack, 'S');
+    expect(() => new MigrationOrchestrator(stack, 'A', { vpc })).toThrow(
+      /databaseSecret \(an ISecret\) or databaseSecretArn is required/,
+    );
+    expect(
+      () =>
+        new MigrationOrchestrator(stack, 'B', { vpc, databaseSecret: secret, databaseSecretArn: 'arn:x' }),
+    ).toThrow('give databaseSecret or databaseSecretArn, not both');
+    expect(
+      () =>
+        new MigrationOrchestrator(stack, 'C', {
+          vpc,
+          databaseSecret: secret,
+          statementTimeout: Duration.minutes(15),
+        }),
+    ).toThrow(/statementTimeout must be between 1 ms and 13.5 minutes \(below the 15 minute Lambda limit\)/);
+    expect(
+      () =>
+        new MigrationOrchestrator(stack, 'D', {
+          vpc,
+          databaseSecret: secret,
+          gateHeartbeat: Duration.hours(2),
+          gateTimeout: Duration.hours(1),
+        }),
+    ).toThrow('gateHeartbeat (2 hours) must be shorter than gateTimeout (1 hour)');
+    expect(
+      () => new MigrationOrchestrator(stack, 'E', { vpc, databaseSecret: secret, maxPartitions: 0 }),
+    ).toThrow('maxPartitions must be positive (got 0); use 1 to backfill one partition at a time');
+  });
+});
