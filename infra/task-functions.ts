@@ -155,9 +155,15 @@ export class TaskFunctions extends Construct {
           target: 'node22',
           mainFields: ['module', 'main'],
           sourceMap: true,
-          // pg and other CommonJS dependencies call require() inside the ESM bundle
-          banner:
-            "import { createRequire as zerodownCreateRequire } from 'node:module'; const require = zerodownCreateRequire(import.meta.url);",
+          // CommonJS dependencies (pg) call require(), and the parser's WASM loader reads __dirname
+          banner: [
+            "import { createRequire as zdCreateRequire } from 'node:module';",
+            "import { fileURLToPath as zdFileURLToPath } from 'node:url';",
+            "import { dirname as zdDirname } from 'node:path';",
+            'const require = zdCreateRequire(import.meta.url);',
+            'const __filename = zdFileURLToPath(import.meta.url);',
+            'const __dirname = zdDirname(__filename);',
+          ].join(' '),
           forceDockerBundling: false,
           commandHooks: {
             beforeBundling: () => [],
