@@ -5,6 +5,7 @@ import {
   type SFNClient,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
+import type { WorkflowInput } from '../../lambdas/input.ts';
 
 /** Where an execution is: still running (maybe waiting at a gate), or ended. */
 export interface ExecutionPosition {
@@ -19,13 +20,7 @@ export interface ExecutionPosition {
 }
 
 /** The workflow input a person, CI or the schedule sends (validated again by the Plan state). */
-export interface WorkflowStartInput {
-  readonly release: string;
-  readonly phases?: readonly string[];
-  readonly gates?: { readonly afterExpand?: boolean; readonly beforeContract?: boolean };
-  readonly onGateReject?: 'keep' | 'rollback';
-  readonly dryRun?: boolean;
-}
+export type WorkflowStartInput = WorkflowInput;
 
 /** Execution names allow letters, digits, - and _ (80 at most): derived from the release. */
 export function executionName(release: string, now = new Date()): string {

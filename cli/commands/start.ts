@@ -2,6 +2,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { formatDuration } from '../../core/duration.ts';
 import { InvalidInput } from '../../core/errors.ts';
+import { parseWorkflowInput } from '../../lambdas/input.ts';
 import {
   type ExecutionPosition,
   startExecution,
@@ -20,6 +21,8 @@ interface StartOptions {
   gateBeforeContract: boolean;
   onGateReject: 'keep' | 'rollback';
   dryRun?: boolean;
+  contract?: string[];
+  allowLintErrors?: string;
   wait?: boolean;
   waitTimeout: number;
   pollInterval: number;
@@ -35,15 +38,20 @@ function phaseList(value: string): string[] {
   return phases;
 }
 
-/** Builds the workflow input a CI pipeline sends (the Plan state validates it again). */
+/**
+ * Builds the workflow input a CI pipeline sends, validated here with the same schema the Plan state
+ * applies, so a bad input is a usage error before anything starts.
+ */
 export function workflowInput(options: StartOptions): WorkflowStartInput {
-  return {
+  return parseWorkflowInput({
     release: options.release,
     phases: options.phases,
     gates: { afterExpand: options.gateAfterExpand, beforeContract: options.gateBeforeContract },
     onGateReject: options.onGateReject,
     dryRun: options.dryRun ?? false,
-  };
+    ...(options.contract?.length ? { contract: options.contract } : {}),
+    ...(options.allowLintErrors !== undefined ? { allowLintErrors: options.allowLintErrors } : {}),
+  });
 }
 
 /** `zerodown start`: starts the deployed workflow for a release (CI/CD), optionally waiting for its gate or end. */
@@ -66,6 +74,12 @@ export function registerStart(program: Command): void {
         .default('keep'),
     )
     .option('--dry-run', 'plan and lint only; apply nothing')
+    .option(
+      '--contract <list>',
+      'contract migrations named by hand (versions or files), comma-separated',
+      (v: string) => v.split(',').map((x) => x.trim()),
+    )
+    .option('--allow-lint-errors <reason>', 'take responsibility for lint errors (the reason is recorded)')
     .option('--wait', 'wait until the execution waits at a gate or ends; exit 1 if it fails')
     .option(
       '--wait-timeout <duration>',

@@ -60,8 +60,19 @@ describe('zerodown start', () => {
       gates: { afterExpand: true, beforeContract: true },
       onGateReject: 'keep',
       dryRun: false,
+      contract: [],
     });
     expect(stdout).toHaveBeenCalledWith(`${executionArn}\n`);
+  });
+
+  it('refuses an input the workflow would refuse, before starting anything', async () => {
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const code = await main(['node', 'zerodown', 'start', '--state-machine-arn', arn, '--release', 'v 42!']);
+    expect(code).toBe(2);
+    expect(stderr.mock.calls.join('')).toMatch(
+      /invalid workflow input: release: release may contain letters/,
+    );
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
   });
 
   it('is a usage error without a state machine', async () => {
