@@ -50,6 +50,11 @@ export interface GateWaitOptions {
   readonly pollMs?: number;
   /** How long the state waits (its TimeoutSeconds, or --gate-timeout), after which it fails with States.Timeout. */
   readonly timeoutSeconds: number;
+  /**
+   * The state's HeartbeatSeconds. Nothing sends SendTaskHeartbeat to a gate, so in AWS a gate with a
+   * heartbeat shorter than its timeout fails with States.HeartbeatTimeout after it; so does the local one.
+   */
+  readonly heartbeatSeconds?: number;
   /** Told once when the run starts waiting, and when a decision arrives. */
   onWaiting?(gate: { release: string; gate: GateName; command: string; timeoutSeconds: number }): void;
   onDecided?(gate: GateRecord, automatically: boolean): void;
@@ -87,7 +92,9 @@ export async function awaitGateDecision(
   options: GateWaitOptions,
 ): Promise<GateOutput> {
   const { release, gate } = gateOf(callback);
-  const deadline = Date.now() + options.timeoutSeconds * 1000;
+  const heartbeatFirst =
+    options.heartbeatSeconds !== undefined && options.heartbeatSeconds < options.timeoutSeconds;
+  const deadline = Date.now() + (heartbeatFirst ? options.heartbeatSeconds! : options.timeoutSeconds) * 1000;
   const client = await openConnection({ ...options.connection, applicationName: 'zerodown-local-gate' });
   let record: GateRecord | undefined;
   try {
@@ -122,8 +129,15 @@ export async function awaitGateDecision(
   }
   if (record.decision === 'approved') return gateOutput(record);
   if (record.decision === 'rejected') throw new GateRejectedError(gateRejectionCause(record));
+  if (heartbeatFirst) {
+    throw Object.assign(
+      new Error(`gate ${gate} of release ${release}: no heartbeat within ${options.heartbeatSeconds} s`),
+      { name: 'States.HeartbeatTimeout' },
+    );
+  }
   // timed out: the state machine's own timer fails the state with States.Timeout; this only backs it up
-  await sleep(Math.max(0, deadline - Date.now()) + 5_000);
+  // unref'd: once the state has failed, nothing should wait for this backup
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, deadline - Date.now()) + 5_000).unref());
   throw Object.assign(new Error(`gate ${gate} of release ${release} timed out`), { name: 'States.Timeout' });
 }
 

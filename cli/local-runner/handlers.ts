@@ -11,6 +11,9 @@ export type TaskHandler = (
 /** The value the local runner puts in `$$.Task.Token`; each gate invocation replaces it with its own token. */
 export const TASK_TOKEN_PLACEHOLDER = 'local:task-token';
 
+/** Step Functions' limit on a task result (and any state's input or output). */
+export const MAX_PAYLOAD_BYTES = 256 * 1024;
+
 /** Lambda's timeout when a function sets none. */
 const LAMBDA_DEFAULT_TIMEOUT_SECONDS = 3;
 
@@ -83,8 +86,9 @@ async function invokeFunction(fn: TemplateFunction, handler: TaskHandler, payloa
       timeoutMs,
     );
   });
+  let result: unknown;
   try {
-    return overJson(await Promise.race([handler(overJson(payload), context), timedOut]));
+    result = await Promise.race([handler(overJson(payload), context), timedOut]);
   } catch (error) {
     if (error instanceof LambdaFunctionError) throw error;
     const name = (error as Error)?.name || 'Error';
@@ -92,6 +96,18 @@ async function invokeFunction(fn: TemplateFunction, handler: TaskHandler, payloa
   } finally {
     clearTimeout(timer);
   }
+  const text = result === undefined ? 'null' : JSON.stringify(result);
+  if (Buffer.byteLength(text) > MAX_PAYLOAD_BYTES) {
+    // Step Functions fails the state; locally it would pass silently
+    throw Object.assign(
+      new Error(
+        `function ${fn.logicalId} returned ${Buffer.byteLength(text)} bytes; a state's data is limited to 256 KiB`,
+      ),
+      // a terminal error in Step Functions: no Retry or Catch (not even States.ALL) takes it
+      { name: 'States.DataLimitExceeded', isCatchable: false, isRetryable: false },
+    );
+  }
+  return JSON.parse(text);
 }
 
 function taskStates(

@@ -131,6 +131,7 @@ export async function runLocalStateMachine(options: LocalRunOptions): Promise<Lo
         pollMs: options.gatePollMs,
         timeoutSeconds:
           findState(definition.States, callback.stateName)?.TimeoutSeconds ?? MAX_LOCAL_TASK_TIMEOUT_SECONDS,
+        heartbeatSeconds: findState(definition.States, callback.stateName)?.HeartbeatSeconds,
         onWaiting: (gate) => emit({ type: 'gate-waiting', state: callback.stateName, ...gate }),
         onDecided: (gate, automatically) =>
           emit({

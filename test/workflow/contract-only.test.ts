@@ -5,8 +5,8 @@ import {
   leaseOwner,
   runRelease,
   seedExampleTables,
+  startRelease,
   useExampleTemplate,
-  waitForOpenGate,
 } from './support/scenario.ts';
 
 // The contract schedule: executions started with the input the template's EventBridge schedule sends
@@ -63,13 +63,14 @@ describe('scheduled contract-only executions', () => {
     expect(await appliedContracts()).toEqual(['20260101000200']);
 
     // c2 passes its beforeContract gate, without a contract phase of its own
-    const c2 = runRelease(db.url, example.template, {
+    const c2 = startRelease(db.url, example.template, {
       input: { release: 'c2', phases: ['expand', 'backfill'] },
     });
-    expect(await waitForOpenGate(db.client, 'c2')).toBe('beforeContract');
+    expect(await c2.waitingAtGate()).toBe('beforeContract');
     await decideGate(db.client, { release: 'c2', decision: 'approved', decidedBy: 'ci' });
-    expect((await c2).result.status).toBe('succeeded');
-    expect((await c2).entered).not.toContain('Contract');
+    const c2Done = await c2.done;
+    expect(c2Done.result.status).toBe('succeeded');
+    expect(c2Done.entered).not.toContain('Contract');
 
     // the schedule now applies every contract c2 released
     const second = await runRelease(db.url, example.template, { input: scheduled });

@@ -2,13 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { findGate } from '../../core/gates/gates.ts';
 import { runCli } from '../support/cli-process.ts';
 import { useFreshDatabase } from '../support/database.ts';
-import {
-  leaseOwner,
-  runRelease,
-  seedExampleTables,
-  useExampleTemplate,
-  waitForOpenGate,
-} from './support/scenario.ts';
+import { leaseOwner, seedExampleTables, startRelease, useExampleTemplate } from './support/scenario.ts';
 
 // A release rejected at its beforeContract gate by `zerodown gate reject` in another process: the
 // execution fails with GateRejected and the reason, the expand (backward compatible) is kept, no
@@ -27,8 +21,8 @@ async function columnsOf(table: string): Promise<string[]> {
 describe('gate rejection', () => {
   it('fails with GateRejected and the reason, keeps the expand, runs no contract, releases the lock', async () => {
     await seedExampleTables(db.client, 2_000);
-    const running = runRelease(db.url, example.template, { input: { release: 'r1' } });
-    expect(await waitForOpenGate(db.client, 'r1')).toBe('beforeContract');
+    const running = startRelease(db.url, example.template, { input: { release: 'r1' } });
+    expect(await running.waitingAtGate()).toBe('beforeContract');
     const rejection = await runCli([
       'gate',
       'reject',
@@ -42,7 +36,7 @@ describe('gate rejection', () => {
       db.url,
     ]);
     expect(rejection.code).toBe(0);
-    const { result, entered } = await running;
+    const { result, entered } = await running.done;
     expect(result).toMatchObject({
       status: 'failed',
       error: 'GateRejected',

@@ -5,8 +5,8 @@ import {
   leaseOwner,
   runRelease,
   seedExampleTables,
+  startRelease,
   useExampleTemplate,
-  waitForOpenGate,
 } from './support/scenario.ts';
 
 // The example migrations through the synthesized definition: expand, backfill, the beforeContract gate
@@ -19,8 +19,8 @@ describe('happy path', () => {
     // GIVEN the app's first version with 20,000 users and orders
     await seedExampleTables(db.client, 20_000);
     // WHEN release v1 runs and CI approves its gate from another process
-    const running = runRelease(db.url, example.template, { input: { release: 'v1' } });
-    expect(await waitForOpenGate(db.client, 'v1')).toBe('beforeContract');
+    const running = startRelease(db.url, example.template, { input: { release: 'v1' } });
+    expect(await running.waitingAtGate()).toBe('beforeContract');
     const approval = await runCli([
       'gate',
       'approve',
@@ -35,7 +35,7 @@ describe('happy path', () => {
       code: 0,
       stdout: expect.stringContaining('approved gate beforeContract of release v1'),
     });
-    const { result, events, entered } = await running;
+    const { result, events, entered } = await running.done;
     // THEN it succeeded through every phase, in order
     expect(result.status).toBe('succeeded');
     const topLevel = entered.filter((name) => !name.includes('['));

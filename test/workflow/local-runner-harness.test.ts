@@ -15,16 +15,18 @@ type Json = any;
 type LambdaContext = Parameters<TaskHandler>[1];
 let inline: object;
 let distributed: object;
+let heartbeat: object;
 
 beforeAll(async () => {
   await ensureStateSchema(db.client);
   inline = tinyTemplate('inline');
   distributed = tinyTemplate('distributed');
+  heartbeat = tinyTemplate('inline', { gateHeartbeatSeconds: 1 });
 }, 60_000);
 
 function handlers(
   calls: { task: string; event: Json; remainingMs?: number }[],
-  options: { failChunk?: boolean } = {},
+  options: { failChunk?: boolean; hugeChunk?: boolean } = {},
 ) {
   const chunks = new Map<number, number>();
   const record =
@@ -56,6 +58,7 @@ function handlers(
     },
     backfillChunk: async (event: Json) => {
       await record('backfillChunk')(event);
+      if (options.hugeChunk) return { job: event.job, done: true, blob: 'x'.repeat(300 * 1024) };
       if (options.failChunk)
         throw Object.assign(new Error('users.id 42: division by zero'), { name: 'MigrationFailed' });
       const n = (chunks.get(event.job.partition) ?? 0) + 1;
@@ -69,12 +72,12 @@ async function run(
   template: object,
   release: string,
   extra: Partial<Parameters<typeof runLocalStateMachine>[0]> = {},
+  events: LocalRunEvent[] = [],
 ) {
   const calls: { task: string; event: Json; remainingMs?: number }[] = [];
-  const events: LocalRunEvent[] = [];
   const result = await runLocalStateMachine({
     template,
-    handlers: handlers(calls, { failChunk: release.includes('fail') }),
+    handlers: handlers(calls, { failChunk: release.includes('fail'), hugeChunk: release.includes('huge') }),
     connection: { connection: db.url },
     input: { release },
     gatePollMs: 20,
@@ -88,10 +91,10 @@ async function run(
 describe('local runner harness', () => {
   it('runs every task in process, resumes a gate approved from another connection, loops the Map', async () => {
     // GIVEN a run waiting at its gate
-    const running = run(inline, 'h1');
-    await expect
-      .poll(async () => (await findGate(db.client, 'h1', 'afterExpand'))?.taskToken, { timeout: 20_000 })
-      .toMatch(/^local:[0-9a-f-]{36}$/);
+    const seen: LocalRunEvent[] = [];
+    const running = run(inline, 'h1', {}, seen);
+    await expect.poll(() => seen.some((e) => e.type === 'gate-waiting'), { timeout: 20_000 }).toBe(true);
+    expect((await findGate(db.client, 'h1', 'afterExpand'))?.taskToken).toMatch(/^local:[0-9a-f-]{36}$/);
     // WHEN someone approves it, as `zerodown gate approve` does
     await decideGate(db.client, {
       release: 'h1',
@@ -132,10 +135,9 @@ describe('local runner harness', () => {
   });
 
   it('fails the gate with GateRejected and the reason when rejected', async () => {
-    const running = run(inline, 'h2');
-    await expect
-      .poll(async () => (await findGate(db.client, 'h2'))?.gate, { timeout: 20_000 })
-      .toBe('afterExpand');
+    const seen: LocalRunEvent[] = [];
+    const running = run(inline, 'h2', {}, seen);
+    await expect.poll(() => seen.some((e) => e.type === 'gate-waiting'), { timeout: 20_000 }).toBe(true);
     await decideGate(db.client, {
       release: 'h2',
       decision: 'rejected',
@@ -185,5 +187,25 @@ describe('local runner harness', () => {
     const { result, events } = await run(distributed, 'h6', { approveGates: true });
     expect(result.status).toBe('succeeded');
     expect(events[0]).toMatchObject({ type: 'synthesized', transformedMaps: ['Backfill'] });
+  });
+
+  it('fails a gate whose heartbeat nobody sends with States.HeartbeatTimeout, as Step Functions does', async () => {
+    const { result } = await run(heartbeat, 'h7');
+    expect(result).toMatchObject({
+      status: 'failed',
+      error: 'States.HeartbeatTimeout',
+      failedState: 'GateAfterExpand',
+    });
+    expect((await findGate(db.client, 'h7', 'afterExpand'))?.decision).toBe('timed_out');
+  });
+
+  it('fails the execution on a task result over 256 KiB, past every Catch', async () => {
+    const { result, events } = await run(inline, 'h8-huge', { approveGates: true });
+    expect(result).toMatchObject({
+      status: 'failed',
+      error: 'States.DataLimitExceeded',
+      failedState: 'BackfillChunk',
+    });
+    expect(events.some((e) => e.type === 'state-entered' && e.state === 'Failed')).toBe(false);
   });
 });

@@ -5,8 +5,8 @@ import {
   leaseOwner,
   runRelease,
   seedExampleTables,
+  startRelease,
   useExampleTemplate,
-  waitForOpenGate,
 } from './support/scenario.ts';
 
 // While release a1 waits at its gate (holding the lease, gates included), release a2 is refused with
@@ -17,8 +17,8 @@ const example = useExampleTemplate();
 describe('a second release while the first waits at a gate', () => {
   it('is refused with LockHeld naming the holder; the first goes on when approved', async () => {
     await seedExampleTables(db.client, 2_000);
-    const first = runRelease(db.url, example.template, { input: { release: 'a1' } });
-    await waitForOpenGate(db.client, 'a1');
+    const first = startRelease(db.url, example.template, { input: { release: 'a1' } });
+    await first.waitingAtGate();
     const holder = await leaseOwner(db.client);
     expect(holder).toMatch(/:execution:[A-Za-z0-9]+:local-a1$/);
 
@@ -32,7 +32,7 @@ describe('a second release while the first waits at a gate', () => {
     expect(await leaseOwner(db.client)).toBe(holder);
 
     await decideGate(db.client, { release: 'a1', decision: 'approved', decidedBy: 'test' });
-    const { result } = await first;
+    const { result } = await first.done;
     expect(result.status).toBe('succeeded');
     expect(await leaseOwner(db.client)).toBeNull();
   });

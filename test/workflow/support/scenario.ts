@@ -26,17 +26,26 @@ export interface Scenario {
   readonly entered: string[];
 }
 
+/** A local run under way. */
+export interface RunningRelease {
+  /** Events so far (the array fills as the run goes). */
+  readonly events: LocalRunEvent[];
+  readonly done: Promise<Scenario>;
+  /** Resolves with the gate's name once the run reports it waits there for a decision. */
+  waitingAtGate(timeoutMs?: number): Promise<string>;
+}
+
 /**
- * Runs the real synthesized definition with the real task handlers (`runLocal`, what
+ * Starts the real synthesized definition with the real task handlers (`runLocal`, what
  * `zerodown run --local` runs) against a test database.
  */
-export async function runRelease(
+export function startRelease(
   databaseUrl: string,
   template: object,
   request: Partial<Omit<LocalRunRequest, 'connection' | 'template'>> & { input: LocalRunRequest['input'] },
-): Promise<Scenario> {
+): RunningRelease {
   const events: LocalRunEvent[] = [];
-  const result = await runLocal({
+  const done = runLocal({
     connection: { connection: databaseUrl },
     migrationsDir: 'migrations',
     gatePollMs: 50,
@@ -47,11 +56,34 @@ export async function runRelease(
       events.push(event);
       request.onEvent?.(event);
     },
+  }).then((result) => {
+    const entered = events.flatMap((e) =>
+      e.type === 'state-entered' ? [e.iteration === undefined ? e.state : `${e.state}[${e.iteration}]`] : [],
+    );
+    return { result, events, entered };
   });
-  const entered = events.flatMap((e) =>
-    e.type === 'state-entered' ? [e.iteration === undefined ? e.state : `${e.state}[${e.iteration}]`] : [],
-  );
-  return { result, events, entered };
+  const waitingAtGate = async (timeoutMs = 60_000) => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const waiting = events.find((e) => e.type === 'gate-waiting');
+      if (waiting?.type === 'gate-waiting') return waiting.gate;
+      const ended = events.find((e) => e.type === 'execution-succeeded' || e.type === 'execution-failed');
+      if (ended || Date.now() > deadline) {
+        throw new Error(`the run never waited at a gate: ${JSON.stringify(ended ?? 'timed out')}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  };
+  return { events, done, waitingAtGate };
+}
+
+/** Runs a release to its end (see {@link startRelease}). */
+export function runRelease(
+  databaseUrl: string,
+  template: object,
+  request: Parameters<typeof startRelease>[2],
+): Promise<Scenario> {
+  return startRelease(databaseUrl, template, request).done;
 }
 
 /** The example application's first version: users and orders with `rows` rows each. */
@@ -70,24 +102,4 @@ export async function leaseOwner(client: pg.ClientBase): Promise<string | null> 
     'SELECT owner FROM zerodown.lock WHERE id = 1',
   );
   return rows[0]?.owner ?? null;
-}
-
-/** Waits until the release's run waits at a gate (the gate task recorded its local token). */
-export async function waitForOpenGate(
-  client: pg.ClientBase,
-  release: string,
-  timeoutMs = 60_000,
-): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const { rows } = await client
-      .query<{ gate: string }>(
-        "SELECT gate FROM zerodown.gates WHERE release = $1 AND decision IS NULL AND task_token LIKE 'local:%'",
-        [release],
-      )
-      .catch(() => ({ rows: [] as { gate: string }[] }));
-    if (rows[0]) return rows[0].gate;
-    if (Date.now() > deadline) throw new Error(`release ${release} never waited at a gate`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }

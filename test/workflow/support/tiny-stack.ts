@@ -11,7 +11,10 @@ export type TinyMapMode = 'inline' | 'distributed' | 'distributed-with-reader';
  * gate, a Map over jobs looping a chunk task on `$.done`), to test the local runner's extraction,
  * guard and harness without depending on the real construct.
  */
-export function tinyTemplate(mode: TinyMapMode = 'inline'): object {
+export function tinyTemplate(
+  mode: TinyMapMode = 'inline',
+  options: { gateHeartbeatSeconds?: number } = {},
+): object {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
   const stack = new Stack(app, 'Tiny');
   const fn = (id: string, task: string) =>
@@ -41,6 +44,9 @@ export function tinyTemplate(mode: TinyMapMode = 'inline'): object {
       'executionId.$': '$$.Execution.Id',
     }),
     taskTimeout: sfn.Timeout.duration(Duration.hours(1)),
+    heartbeatTimeout: options.gateHeartbeatSeconds
+      ? sfn.Timeout.duration(Duration.seconds(options.gateHeartbeatSeconds))
+      : undefined,
     resultPath: '$.gateResult',
   });
   const chunk = new tasks.LambdaInvoke(stack, 'BackfillChunk', {
