@@ -62,6 +62,13 @@ function at(event: { state: string; iteration?: number }): string {
   return event.iteration === undefined ? event.state : `${event.state}[${event.iteration}]`;
 }
 
+/** A wait for people: `24 h`, `90 min`, `45 s`. */
+function waitText(totalSeconds: number): string {
+  if (totalSeconds >= 3600 && totalSeconds % 3600 === 0) return `${totalSeconds / 3600} h`;
+  if (totalSeconds >= 60 && totalSeconds % 60 === 0) return `${totalSeconds / 60} min`;
+  return `${totalSeconds} s`;
+}
+
 function seconds(ms: number): string {
   return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
 }
@@ -89,7 +96,7 @@ export function formatEvent(event: LocalRunEvent): string | undefined {
     case 'state-caught':
       return `   ${at(event)}: caught, going to ${event.next}`;
     case 'gate-waiting':
-      return `   gate ${event.gate} (release ${event.release}): waiting up to ${seconds(event.timeoutSeconds * 1000)} for a decision; approve with:\n     ${event.command}\n   or reject with: zerodown gate reject --release ${event.release} --reason '…'`;
+      return `   gate ${event.gate} (release ${event.release}): waiting up to ${waitText(event.timeoutSeconds)} for a decision; approve with:\n     ${event.command}\n   or reject with: zerodown gate reject --release ${event.release} --reason '…'`;
     case 'gate-decided':
       return event.automatically
         ? `   gate ${event.gate}: approved automatically (--approve-gates)`
