@@ -245,6 +245,23 @@ describe('the workflow definition of the example stack', () => {
     expect(JSON.stringify(ItemProcessor.States)).not.toContain('$$.Execution');
   });
 
+  it('leaves every partition room for days of chunks within the 25,000-event history', () => {
+    // events Step Functions writes per state visit: a Lambda task 5, a Choice or Wait 2
+    const cost = (state: Json) =>
+      state.Type === 'Task' ? 5 : state.Type === 'Choice' || state.Type === 'Wait' ? 2 : 0;
+    const loop = states.Backfill.ItemProcessor.States as Record<string, Json>;
+    const perChunk = cost(loop.BackfillChunk) + cost(loop.IsPartitionDone);
+    expect(perChunk).toBe(7);
+    // each partition is a child execution (Distributed Map) with its own history
+    const chunks = Math.floor(25_000 / perChunk);
+    const defaultBudgetMinutes = 5;
+    expect((chunks * defaultBudgetMinutes) / 60 / 24).toBeGreaterThan(12);
+    // an index build poll: Expand, IsExpandDone, WaitForExpandIndexBuild, once per budget + 1 min wait
+    const perPoll = cost(states.Expand) + cost(states.IsExpandDone) + cost(states.WaitForExpandIndexBuild);
+    expect(perPoll).toBe(9);
+    expect((Math.floor(24_000 / perPoll) * (defaultBudgetMinutes + 1)) / 60 / 24).toBeGreaterThan(10);
+  });
+
   it('builds an inline Map, a gate heartbeat and a shorter index poll when asked', () => {
     const { template } = exampleTemplate({
       orchestrator: {
