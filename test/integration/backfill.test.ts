@@ -8,6 +8,7 @@ import {
   runBackfillChunk,
   runBackfillToCompletion,
 } from '../../core/backfill/index.ts';
+import { measureServerLoad } from '../../core/backfill/throttle.ts';
 import { backfillFile, createUsersTable, recordingLog } from '../support/backfill-fixtures.ts';
 import { useFreshDatabase } from '../support/database.ts';
 
@@ -291,6 +292,10 @@ describe('backfill engine', () => {
       throttle: { maxActiveConnections: 1000 },
     });
     expect(resumed).toMatchObject({ done: true, rowsDone: 5000 });
+    // replication lag reads pg_stat_replication: this server has no replicas, so no lag
+    expect(await measureServerLoad(db.client, { maxReplicationLagMs: 1 })).toMatchObject({
+      replicationLagMs: 0,
+    });
   });
 
   it('ends under a constant insert stream: rows after the largest key at the start are left to sync or the new app', async () => {
