@@ -8,142 +8,16 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import type { DatabaseTls } from '../lambdas/aws/database-secret.ts';
 import { ENV } from '../lambdas/aws/deps.ts';
 import { SCHEDULED_CONTRACT_INPUT } from '../lambdas/input.ts';
 import { RESERVE_MS } from '../lambdas/tasks/session.ts';
 import type { TaskName } from '../lambdas/tasks.ts';
 import { acknowledgeOrchestratorFindings } from './nag.ts';
-import { type BackfillMapMode, buildWorkflowDefinition } from './state-machine.ts';
+import type { MigrationOrchestratorProps } from './orchestrator-props.ts';
+import { buildWorkflowDefinition } from './state-machine.ts';
 import { TaskFunctions } from './task-functions.ts';
-
-/** Properties of {@link MigrationOrchestrator}. */
-export interface MigrationOrchestratorProps {
-  /**
-   * The database secret: RDS-style JSON `{ host, port, username, password, dbname }` (what RDS, Aurora and
-   * `rds.DatabaseSecret` store). Give this or `databaseSecretArn`. The tasks may read this secret and no other.
-   * @default - `databaseSecretArn` is required
-   * @see https://docs.aws.amazon.com/secretsmanager/latest/userguide/reference_secret_json_structure.html
-   */
-  readonly databaseSecret?: secretsmanager.ISecret;
-  /**
-   * The ARN of the database secret, when it is not defined in this app (complete ARN, with its random
-   * suffix, or a partial one).
-   * @default - `databaseSecret` is required
-   */
-  readonly databaseSecretArn?: string;
-  /**
-   * The VPC the task functions run in (they connect to the database from there).
-   * @see https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html
-   */
-  readonly vpc: ec2.IVpc;
-  /**
-   * Subnets of the task functions; they need a route to Secrets Manager (NAT or VPC endpoint).
-   * @default - the VPC's private subnets with egress
-   */
-  readonly vpcSubnets?: ec2.SubnetSelection;
-  /**
-   * Security groups of the task functions. Allow them into the database (`orchestrator.connections`).
-   * @default - a new security group with outbound access only
-   */
-  readonly securityGroups?: ec2.ISecurityGroup[];
-  /**
-   * The migrations directory, bundled with every task function (`.ts` and `.js` migrations compiled at
-   * synth). Relative paths are taken from the working directory of the synth.
-   * @default 'migrations'
-   */
-  readonly migrationsDir?: string;
-  /**
-   * `lock_timeout` of every statement: a DDL never waits behind a long transaction longer than this
-   * (and is retried with backoff).
-   * @default Duration.millis(500)
-   * @see https://www.postgresql.org/docs/current/runtime-config-client.html#GUC-LOCK-TIMEOUT
-   */
-  readonly lockTimeout?: Duration;
-  /**
-   * `statement_timeout` of the tasks' statements; must stay below the 15 minute Lambda limit. Long
-   * CREATE INDEX CONCURRENTLY builds are not bound by it (they run on their own session and are polled).
-   * @default Duration.minutes(10)
-   * @see https://www.postgresql.org/docs/current/runtime-config-client.html#GUC-STATEMENT-TIMEOUT
-   */
-  readonly statementTimeout?: Duration;
-  /**
-   * The batch duration adaptive backfill sizing aims at (a backfill spec's `targetBatchMs` wins).
-   * @default Duration.millis(200)
-   */
-  readonly backfillTargetBatch?: Duration;
-  /**
-   * Key-range partitions per backfill (unless its spec says) and how many run at once.
-   * @default 4
-   */
-  readonly maxPartitions?: number;
-  /**
-   * The longest one BackfillChunk invocation works (also how long Expand/Contract wait on an index
-   * build per invocation). Longer chunks mean fewer history events; see docs/workflow.md.
-   * @default Duration.minutes(5)
-   */
-  readonly chunkBudget?: Duration;
-  /**
-   * How long the lease outlives the last task that renewed it (a crashed execution frees the lock
-   * after this). The gate task renews it for the whole gate wait.
-   * @default Duration.minutes(30)
-   */
-  readonly leaseTtl?: Duration;
-  /**
-   * How long a deploy gate waits for `zerodown gate approve|reject` (the gate state's TimeoutSeconds);
-   * then it fails with States.Timeout.
-   * @default Duration.hours(24)
-   * @see https://docs.aws.amazon.com/step-functions/latest/dg/connect-to-resource.html#connect-wait-token
-   */
-  readonly gateTimeout?: Duration;
-  /**
-   * When set, a gate also fails unless SendTaskHeartbeat comes this often (HeartbeatSeconds): for
-   * pipelines that keep a job alive while they deploy. Must be shorter than `gateTimeout`.
-   * @default - no heartbeat
-   * @see https://docs.aws.amazon.com/step-functions/latest/apireference/API_SendTaskHeartbeat.html
-   */
-  readonly gateHeartbeat?: Duration;
-  /**
-   * Where gate notices (with the approve command) and failed, timed-out or aborted executions are
-   * published. If the topic is encrypted with a KMS key, that key must let EventBridge use it.
-   * @default - notices only in the gate function's log
-   * @see https://docs.aws.amazon.com/step-functions/latest/dg/eventbridge-integration.html
-   */
-  readonly noticeTopic?: sns.ITopic;
-  /**
-   * A schedule that starts contract-only executions: they apply the contract migrations whose release
-   * passed its beforeContract gate. For example `ScheduleExpression.cron({ minute: '0', hour: '3' })`.
-   * @default - no schedule
-   * @see https://docs.aws.amazon.com/scheduler/latest/UserGuide/schedule-types.html
-   */
-  readonly contractSchedule?: scheduler.ScheduleExpression;
-  /**
-   * How the Backfill Map runs partitions: `distributed` makes each partition a child execution with its
-   * own 25,000-event history (for backfills that run for days); `inline` keeps every event in one history.
-   * @default 'distributed'
-   * @see https://docs.aws.amazon.com/step-functions/latest/dg/state-map-distributed.html
-   */
-  readonly backfillMap?: BackfillMapMode;
-  /**
-   * How long the workflow waits between two looks at a CREATE INDEX CONCURRENTLY that outlasted its task.
-   * @default Duration.minutes(1)
-   */
-  readonly indexBuildPollInterval?: Duration;
-  /**
-   * TLS to the database: `verify-full` checks the server certificate against the Amazon RDS CAs.
-   * @default 'verify-full'
-   * @see https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/UsingWithRDS.SSL.html
-   */
-  readonly databaseTls?: DatabaseTls;
-  /**
-   * Retention of the task and state machine logs.
-   * @default logs.RetentionDays.ONE_MONTH
-   */
-  readonly logRetention?: logs.RetentionDays;
-}
 
 const LAMBDA_LIMIT = Duration.minutes(15);
 
@@ -314,3 +188,5 @@ export class MigrationOrchestrator extends Construct implements ec2.IConnectable
       : secretsmanager.Secret.fromSecretPartialArn(this, 'DatabaseSecret', arn);
   }
 }
+
+export type { MigrationOrchestratorProps } from './orchestrator-props.ts';
