@@ -23,7 +23,11 @@ export function registerStatus(program: Command): void {
     const width = Math.max(4, ...status.migrations.map((m) => m.file.length));
     const out = [`${'FILE'.padEnd(width)}  ${'PHASE'.padEnd(8)}  ${'STATE'.padEnd(8)}  APPLIED`];
     for (const m of status.migrations) {
-      const state = m.partialStatements ? `partial (${m.partialStatements} statements)` : m.state;
+      const state = m.partialStatements
+        ? `partial (${m.partialStatements} statements)`
+        : m.backfill && m.state === 'pending'
+          ? `running (${m.backfill.rowsDone}${m.backfill.rowsEstimated ? `/~${m.backfill.rowsEstimated}` : ''} rows, ${m.backfill.partitionsDone}/${m.backfill.partitions} partitions done)`
+          : m.state;
       out.push(`${m.file.padEnd(width)}  ${m.phase.padEnd(8)}  ${state.padEnd(8)}  ${m.appliedAt ?? ''}`);
     }
     const counts = ['applied', 'pending', 'drifted', 'missing']
@@ -33,6 +37,11 @@ export function registerStatus(program: Command): void {
     out.push(
       status.lock ? `lock: held by ${status.lock.owner} since ${status.lock.acquiredAt}` : 'lock: free',
     );
+    for (const gate of status.openGates) {
+      out.push(
+        `gate: release ${gate.release} waits at ${gate.gate} since ${gate.openedAt}; "zerodown gate approve --release ${gate.release}"`,
+      );
+    }
     if (status.lastRollbackStop) {
       out.push(`last rollback stopped at ${status.lastRollbackStop.file}: ${status.lastRollbackStop.reason}`);
     }

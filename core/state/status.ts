@@ -18,6 +18,19 @@ export interface MigrationStatus {
   readonly executionId?: string;
   /** Statements done by an interrupted non-transactional attempt. */
   readonly partialStatements?: number;
+  /** A backfill's progress over all its partitions, once it has started. */
+  readonly backfill?: BackfillStatus;
+}
+
+/** Progress of a started backfill, summed over its partitions. */
+export interface BackfillStatus {
+  readonly rowsDone: number;
+  readonly rowsEstimated: number | null;
+  readonly partitions: number;
+  readonly partitionsDone: number;
+  readonly rowsPerSecond: number | null;
+  readonly lastError: string | null;
+  readonly updatedAt: string;
 }
 
 /** What `zerodown status` reports. */
@@ -27,6 +40,8 @@ export interface DatabaseStatus {
     | (Omit<Lease, 'acquiredAt' | 'heartbeatAt' | 'expiresAt'> & { acquiredAt: string; expiresAt: string })
     | null;
   readonly lastRollbackStop: { at: string; file: string | null; reason: string | null } | null;
+  /** Gates a workflow waits at now (undecided). */
+  readonly openGates: { release: string; gate: string; openedAt: string }[];
 }
 
 /**
@@ -45,7 +60,31 @@ export async function readStatus(
   const partial = new Map<string, number>();
   let lock: DatabaseStatus['lock'] = null;
   let lastRollbackStop: DatabaseStatus['lastRollbackStop'] = null;
+  const backfills = new Map<string, BackfillStatus>();
+  const openGates: DatabaseStatus['openGates'] = [];
   if (hasState) {
+    const progress = await client.query(
+      `SELECT version, sum(rows_done)::bigint AS rows_done, sum(rows_estimated)::bigint AS rows_estimated,
+              count(*)::int AS partitions, count(*) FILTER (WHERE status = 'done')::int AS partitions_done,
+              sum(rows_per_second) AS rows_per_second, max(last_error) AS last_error, max(updated_at) AS updated_at
+         FROM zerodown.backfills GROUP BY version`,
+    );
+    for (const row of progress.rows) {
+      backfills.set(`${row.version}.backfill`, {
+        rowsDone: Number(row.rows_done),
+        rowsEstimated: row.rows_estimated === null ? null : Number(row.rows_estimated),
+        partitions: row.partitions,
+        partitionsDone: row.partitions_done,
+        rowsPerSecond: row.rows_per_second === null ? null : Math.round(Number(row.rows_per_second)),
+        lastError: row.last_error,
+        updatedAt: row.updated_at.toISOString(),
+      });
+    }
+    const gates = await client.query(
+      'SELECT release, gate, opened_at FROM zerodown.gates WHERE decision IS NULL ORDER BY opened_at',
+    );
+    for (const row of gates.rows)
+      openGates.push({ release: row.release, gate: row.gate, openedAt: row.opened_at.toISOString() });
     const partialRows = await client.query('SELECT version, phase, statements_done FROM zerodown.partial');
     for (const row of partialRows.rows) partial.set(`${row.version}.${row.phase}`, row.statements_done);
     const lease = await new LeaseLock(client).current();
@@ -70,12 +109,19 @@ export async function readStatus(
   const lines: MigrationStatus[] = migrations.map((m) => {
     const row = appliedById.get(m.id);
     const base = { id: m.id, version: m.version, name: m.name, phase: m.phase, file: m.file };
+    const backfill = backfills.get(m.id);
     if (!row) {
       const done = partial.get(m.id);
-      return { ...base, state: 'pending', ...(done ? { partialStatements: done } : {}) };
+      return {
+        ...base,
+        state: 'pending',
+        ...(done ? { partialStatements: done } : {}),
+        ...(backfill ? { backfill } : {}),
+      };
     }
     return {
       ...base,
+      ...(backfill ? { backfill } : {}),
       state: row.checksum === m.checksum ? 'applied' : 'drifted',
       appliedAt: row.appliedAt.toISOString(),
       executionId: row.executionId,
@@ -94,5 +140,5 @@ export async function readStatus(
       executionId: row.executionId,
     });
   }
-  return { migrations: lines.sort(compareMigrations), lock, lastRollbackStop };
+  return { migrations: lines.sort(compareMigrations), lock, lastRollbackStop, openGates };
 }
