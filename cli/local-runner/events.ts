@@ -58,6 +58,12 @@ export function causeMessage(cause: string): string {
   return cause;
 }
 
+/** `Error: message`, or the error alone when the cause adds nothing (a timeout's cause is empty). */
+function failure(error: string, cause: string): string {
+  const message = causeMessage(cause);
+  return message && message !== error ? `${error}: ${message}` : error;
+}
+
 function at(event: { state: string; iteration?: number }): string {
   return event.iteration === undefined ? event.state : `${event.state}[${event.iteration}]`;
 }
@@ -90,7 +96,7 @@ export function formatEvent(event: LocalRunEvent): string | undefined {
     case 'state-left':
       return `<- ${at(event)} (${seconds(event.ms)})`;
     case 'state-failed':
-      return `!! ${at(event)} failed: ${event.error}: ${causeMessage(event.cause)}`;
+      return `!! ${at(event)} failed: ${failure(event.error, event.cause)}`;
     case 'state-retried':
       return `   ${at(event)}: retry ${event.attempt}`;
     case 'state-caught':
@@ -114,6 +120,6 @@ export function formatEvent(event: LocalRunEvent): string | undefined {
     case 'execution-succeeded':
       return `succeeded in ${seconds(event.ms)}`;
     case 'execution-failed':
-      return `FAILED${event.state ? ` in ${event.state}` : ''}: ${event.error}: ${causeMessage(event.cause)}`;
+      return `FAILED${event.state ? ` in ${event.state}` : ''}: ${failure(event.error, event.cause)}`;
   }
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { describeConnection } from '../../core/db/connection.ts';
 import { runCli } from '../support/cli-process.ts';
 import { useFreshDatabase } from '../support/database.ts';
 import { migrationsDir } from '../support/migrations-dir.ts';
@@ -42,9 +43,9 @@ describe('zerodown run --local', () => {
       'gate beforeContract (release x1): waiting up to 1 s for a decision; approve with:',
     );
     expect(stdout).toContain(
-      `zerodown gate approve --release x1 --database-url '${new URL(db.url).toString()}'`,
+      `zerodown gate approve --release x1 --database-url '${describeConnection(db.url)}'`,
     );
-    expect(stdout).toContain('FAILED in GateBeforeContract: States.Timeout');
+    expect(stdout).toContain('FAILED in GateBeforeContract: States.Timeout\n');
     expect(stdout).toMatch(/time per state:\n {2}Plan/);
     expect(stdout).not.toContain('-> Contract');
   });
