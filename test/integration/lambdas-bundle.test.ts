@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { copyFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -22,6 +22,7 @@ let outdir: string;
 let template: Json;
 let secretsManager: Server;
 let secretRequests: { target: string; body: Json }[] = [];
+let password: string;
 
 /** A stand-in for the Secrets Manager endpoint (JSON 1.1 protocol), answering GetSecretValue. */
 function startSecretsManager(secretString: string): Promise<Server> {
@@ -93,12 +94,14 @@ beforeAll(async () => {
   const stack = new ExampleStack(app, 'ZerodownExample', { migrationsDir: dir });
   template = app.synth().getStackByName(stack.stackName).template;
   const url = new URL(db.url);
+  // a trust-auth server ignores it; either way it must not show anywhere
+  password = decodeURIComponent(url.password) || 'bundle-test-password-never-logged';
   secretsManager = await startSecretsManager(
     JSON.stringify({
       host: url.hostname,
       port: Number(url.port || 5432),
       username: decodeURIComponent(url.username),
-      password: decodeURIComponent(url.password) || 'unused',
+      password,
       dbname: url.pathname.slice(1),
     }),
   );
@@ -176,8 +179,6 @@ describe('the task bundles', () => {
       task: 'plan',
       release: 'v1',
     });
-    expect(readFileSync(join(asset, 'index.mjs'), 'utf8')).not.toContain(
-      '/work/main/node_modules/jiti/dist/babel',
-    );
+    expect(`${outcome.logs}${outcome.stderr}${JSON.stringify(outcome.result)}`).not.toContain(password);
   });
 });
