@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -41,7 +42,9 @@ export async function startEmbeddedPostgres(): Promise<EmbeddedServer> {
   await chmod(parent, 0o755);
   const databaseDir = join(parent, 'data');
   const port = await freePort();
-  const password = 'zerodown';
+  // a fresh random password per server: a fixed one would be a guessable credential, and tests that
+  // check secrets never reach logs need a value that appears nowhere else
+  const password = randomBytes(12).toString('hex');
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   const logs: string[] = [];
   const pg = new EmbeddedPostgres({

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { request } from 'node:http';
 import { startEmbeddedPostgres } from '../../cli/embedded-postgres.ts';
@@ -38,12 +39,13 @@ export async function provideTestServer(): Promise<TestServer> {
   if (fromEnv) return { url: fromEnv, source: 'TEST_DATABASE_URL', stop: async () => {} };
   if (await dockerEngineAnswers()) {
     const { GenericContainer, Wait } = await import('testcontainers');
+    const password = randomBytes(12).toString('hex');
     const container = await new GenericContainer('postgres:18')
-      .withEnvironment({ POSTGRES_PASSWORD: 'zerodown' })
+      .withEnvironment({ POSTGRES_PASSWORD: password })
       .withExposedPorts(5432)
       .withWaitStrategy(Wait.forLogMessage(/database system is ready to accept connections/, 2))
       .start();
-    const url = `postgres://postgres:zerodown@${container.getHost()}:${container.getMappedPort(5432)}/postgres`;
+    const url = `postgres://postgres:${password}@${container.getHost()}:${container.getMappedPort(5432)}/postgres`;
     return { url, source: 'testcontainers', stop: async () => void (await container.stop()) };
   }
   const server = await startEmbeddedPostgres();
