@@ -8,21 +8,18 @@ import { runLocal } from '../local-runner/local-run.ts';
 import type { LocalRunResult } from '../local-runner/run.ts';
 import { durationArgument, positiveInteger } from '../options.ts';
 import { stderrLog } from '../output.ts';
+import {
+  type WorkflowInputOptions,
+  withWorkflowInputOptions,
+  workflowInputOf,
+} from '../workflow-input-options.ts';
 
-interface RunOptions {
+interface RunOptions extends WorkflowInputOptions {
   local?: boolean;
   databaseUrl?: string;
   migrations: string;
-  release: string;
-  phases: string[];
   approveGates?: boolean;
   gateTimeout?: number;
-  gateAfterExpand: boolean;
-  gateBeforeContract: boolean;
-  onGateReject: 'keep' | 'rollback';
-  dryRun?: boolean;
-  contract?: string[];
-  allowLintErrors?: string;
   input?: Record<string, unknown>;
   lockTimeout?: number;
   statementTimeout?: number;
@@ -31,14 +28,6 @@ interface RunOptions {
   maxPartitions?: number;
   format: 'text' | 'json';
   verbose?: boolean;
-}
-
-function phaseList(value: string): string[] {
-  const phases = value.split(',').map((p) => p.trim());
-  const unknown = phases.filter((p) => !['expand', 'backfill', 'contract'].includes(p));
-  if (unknown.length > 0)
-    throw new InvalidArgumentError(`unknown phase ${unknown.join(', ')}: use expand, backfill, contract`);
-  return phases;
 }
 
 function jsonObject(value: string): Record<string, unknown> {
@@ -53,16 +42,7 @@ function jsonObject(value: string): Record<string, unknown> {
 
 /** The workflow input of a local run: the same document `zerodown start` sends to Step Functions. */
 export function localWorkflowInput(options: RunOptions): { release: string; [field: string]: unknown } {
-  return {
-    release: options.release,
-    phases: options.phases,
-    gates: { afterExpand: options.gateAfterExpand, beforeContract: options.gateBeforeContract },
-    onGateReject: options.onGateReject,
-    dryRun: options.dryRun ?? false,
-    ...(options.contract && { contract: options.contract }),
-    ...(options.allowLintErrors && { allowLintErrors: options.allowLintErrors }),
-    ...options.input,
-  };
+  return { ...workflowInputOf(options), ...options.input };
 }
 
 function printSummary(result: LocalRunResult): void {
@@ -76,8 +56,7 @@ function printSummary(result: LocalRunResult): void {
 
 /** `zerodown run --local`: runs the synthesized state machine on this machine, tasks in process. */
 export function registerRun(program: Command): void {
-  program
-    .command('run')
+  withWorkflowInputOptions(program.command('run'))
     .description('run the orchestrator state machine locally: the synthesized definition, the real task code')
     .option('--local', 'run on this machine (the only mode; zerodown start runs the deployed workflow)')
     .addOption(
@@ -87,27 +66,12 @@ export function registerRun(program: Command): void {
     )
     .option('--migrations <dir>', 'migrations directory', './migrations')
     .option('--release <name>', 'release name; the same release again resumes a crashed run', 'local')
-    .option('--phases <list>', 'comma-separated phases to run', phaseList, ['expand', 'backfill', 'contract'])
     .option('--approve-gates', 'approve every gate at once (saying so) instead of waiting')
     .option(
       '--gate-timeout <duration>',
       'how long a gate waits (default: the definition’s)',
       durationArgument('--gate-timeout'),
     )
-    .option('--gate-after-expand', 'wait at a gate after expand', false)
-    .option('--no-gate-before-contract', 'do not wait at the gate before contract')
-    .addOption(
-      new Option('--on-gate-reject <what>', 'keep the expand or roll it back')
-        .choices(['keep', 'rollback'])
-        .default('keep'),
-    )
-    .option('--dry-run', 'plan and lint only; apply nothing')
-    .option(
-      '--contract <list>',
-      'contract migrations named by hand (versions or files), comma-separated',
-      (v: string) => v.split(',').map((name) => name.trim()),
-    )
-    .option('--allow-lint-errors <reason>', 'take responsibility for lint errors (the reason is recorded)')
     .option('--input <json>', 'more workflow input fields as JSON, merged last', jsonObject)
     .option(
       '--lock-timeout <duration>',

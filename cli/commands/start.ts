@@ -1,5 +1,5 @@
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { type Command, InvalidArgumentError, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { formatDuration } from '../../core/duration.ts';
 import { InvalidInput } from '../../core/errors.ts';
 import { parseWorkflowInput } from '../../lambdas/input.ts';
@@ -12,17 +12,14 @@ import {
 import { requestExit } from '../exit.ts';
 import { durationArgument } from '../options.ts';
 import { stderrLog } from '../output.ts';
+import {
+  type WorkflowInputOptions,
+  withWorkflowInputOptions,
+  workflowInputOf,
+} from '../workflow-input-options.ts';
 
-interface StartOptions {
+interface StartOptions extends WorkflowInputOptions {
   stateMachineArn?: string;
-  release: string;
-  phases: string[];
-  gateAfterExpand: boolean;
-  gateBeforeContract: boolean;
-  onGateReject: 'keep' | 'rollback';
-  dryRun?: boolean;
-  contract?: string[];
-  allowLintErrors?: string;
   wait?: boolean;
   waitTimeout: number;
   pollInterval: number;
@@ -30,34 +27,17 @@ interface StartOptions {
   region?: string;
 }
 
-function phaseList(value: string): string[] {
-  const phases = value.split(',').map((p) => p.trim());
-  const unknown = phases.filter((p) => !['expand', 'backfill', 'contract'].includes(p));
-  if (unknown.length > 0)
-    throw new InvalidArgumentError(`unknown phase ${unknown.join(', ')}: use expand, backfill, contract`);
-  return phases;
-}
-
 /**
  * Builds the workflow input a CI pipeline sends, validated here with the same schema the Plan state
  * applies, so a bad input is a usage error before anything starts.
  */
 export function workflowInput(options: StartOptions): WorkflowStartInput {
-  return parseWorkflowInput({
-    release: options.release,
-    phases: options.phases,
-    gates: { afterExpand: options.gateAfterExpand, beforeContract: options.gateBeforeContract },
-    onGateReject: options.onGateReject,
-    dryRun: options.dryRun ?? false,
-    ...(options.contract?.length ? { contract: options.contract } : {}),
-    ...(options.allowLintErrors !== undefined ? { allowLintErrors: options.allowLintErrors } : {}),
-  });
+  return parseWorkflowInput(workflowInputOf(options));
 }
 
 /** `zerodown start`: starts the deployed workflow for a release (CI/CD), optionally waiting for its gate or end. */
 export function registerStart(program: Command): void {
-  program
-    .command('start')
+  withWorkflowInputOptions(program.command('start'))
     .description('start the deployed migration workflow for a release (AWS Step Functions)')
     .addOption(
       new Option('--state-machine-arn <arn>', 'the orchestrator state machine').env(
@@ -65,21 +45,6 @@ export function registerStart(program: Command): void {
       ),
     )
     .requiredOption('--release <name>', 'release name, e.g. the app version being deployed')
-    .option('--phases <list>', 'comma-separated phases to run', phaseList, ['expand', 'backfill', 'contract'])
-    .option('--gate-after-expand', 'wait at a gate after expand', false)
-    .option('--no-gate-before-contract', 'do not wait at the gate before contract')
-    .addOption(
-      new Option('--on-gate-reject <what>', 'keep the expand or roll it back')
-        .choices(['keep', 'rollback'])
-        .default('keep'),
-    )
-    .option('--dry-run', 'plan and lint only; apply nothing')
-    .option(
-      '--contract <list>',
-      'contract migrations named by hand (versions or files), comma-separated',
-      (v: string) => v.split(',').map((x) => x.trim()),
-    )
-    .option('--allow-lint-errors <reason>', 'take responsibility for lint errors (the reason is recorded)')
     .option('--wait', 'wait until the execution waits at a gate or ends; exit 1 if it fails')
     .option(
       '--wait-timeout <duration>',

@@ -1,0 +1,67 @@
+import { type Command, InvalidArgumentError, Option } from 'commander';
+
+/** The workflow input fields, as `zerodown run --local` and `zerodown start` take them on the command line. */
+export interface WorkflowInputOptions {
+  release: string;
+  phases: string[];
+  gateAfterExpand: boolean;
+  gateBeforeContract: boolean;
+  onGateReject: 'keep' | 'rollback';
+  dryRun?: boolean;
+  contract?: string[];
+  allowLintErrors?: string;
+}
+
+function phaseList(value: string): string[] {
+  const phases = value.split(',').map((p) => p.trim());
+  const unknown = phases.filter((p) => !['expand', 'backfill', 'contract'].includes(p));
+  if (unknown.length > 0) {
+    throw new InvalidArgumentError(`unknown phase ${unknown.join(', ')}: use expand, backfill, contract`);
+  }
+  return phases;
+}
+
+/**
+ * Adds the options that make up a workflow input (phases, gates, onGateReject, dryRun, contract,
+ * allowLintErrors), the same for a local run and a deployed one. `--release` is added by the caller
+ * (its default differs).
+ */
+export function withWorkflowInputOptions(command: Command): Command {
+  return command
+    .option('--phases <list>', 'comma-separated phases to run', phaseList, ['expand', 'backfill', 'contract'])
+    .option('--gate-after-expand', 'wait at a gate after expand', false)
+    .option('--no-gate-before-contract', 'do not wait at the gate before contract')
+    .addOption(
+      new Option('--on-gate-reject <what>', 'keep the expand or roll it back')
+        .choices(['keep', 'rollback'])
+        .default('keep'),
+    )
+    .option('--dry-run', 'plan and lint only; apply nothing')
+    .option(
+      '--contract <list>',
+      'contract migrations named by hand (versions or files), comma-separated',
+      (v: string) => v.split(',').map((name) => name.trim()),
+    )
+    .option('--allow-lint-errors <reason>', 'take responsibility for lint errors (the reason is recorded)');
+}
+
+/**
+ * The workflow input document of those options (validated later by `WorkflowInputSchema`).
+ *
+ * @example
+ * workflowInputOf({ release: 'v42', phases: ['expand'], gateAfterExpand: false, gateBeforeContract: true, onGateReject: 'keep' });
+ */
+export function workflowInputOf(options: WorkflowInputOptions): {
+  release: string;
+  [field: string]: unknown;
+} {
+  return {
+    release: options.release,
+    phases: options.phases,
+    gates: { afterExpand: options.gateAfterExpand, beforeContract: options.gateBeforeContract },
+    onGateReject: options.onGateReject,
+    dryRun: options.dryRun ?? false,
+    ...(options.contract?.length ? { contract: options.contract } : {}),
+    ...(options.allowLintErrors !== undefined ? { allowLintErrors: options.allowLintErrors } : {}),
+  };
+}
