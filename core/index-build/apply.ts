@@ -5,7 +5,13 @@ import type { SchemaMigration } from '../migrations/types.ts';
 import { type AppliedResult, applySchemaMigration, type RunnerOptions } from '../runner/apply.ts';
 import { runScript } from '../runner/execute-script.ts';
 import { concurrentIndexTarget, dropInvalidIndexes } from '../runner/invalid-index.ts';
-import { recordApplied, recordEvent } from '../state/records.ts';
+import {
+  clearPartialProgress,
+  readPartialProgress,
+  recordApplied,
+  recordEvent,
+  savePartialProgress,
+} from '../state/records.ts';
 import {
   awaitLocalBuild,
   forgetLocalBuild,
@@ -65,27 +71,6 @@ export function indexBuildTargets(migration: SchemaMigration): Map<number, Index
     });
   });
   return targets;
-}
-
-async function savePartial(
-  client: pg.ClientBase,
-  migration: SchemaMigration,
-  done: number,
-  executionId: string,
-) {
-  await client.query(
-    `INSERT INTO zerodown.partial (version, phase, checksum, statements_done, execution_id) VALUES ($1, $2, $3, $4, $5)
-     ON CONFLICT (version, phase) DO UPDATE SET checksum = $3, statements_done = $4, execution_id = $5, updated_at = now()`,
-    [migration.version, migration.phase, migration.checksum, done, executionId],
-  );
-}
-
-async function statementsDone(client: pg.ClientBase, migration: SchemaMigration): Promise<number> {
-  const { rows } = await client.query<{ checksum: string; statements_done: number }>(
-    'SELECT checksum, statements_done FROM zerodown.partial WHERE version = $1 AND phase = $2',
-    [migration.version, migration.phase],
-  );
-  return rows[0]?.checksum === migration.checksum ? rows[0].statements_done : 0;
 }
 
 async function buildAttempts(
@@ -232,7 +217,7 @@ export async function applyWithIndexBuilds(
   const started = performance.now();
   const deadline = Date.now() + options.budgetMs;
   const statements = migration.up.statements;
-  let done = await statementsDone(client, migration);
+  let done = await readPartialProgress(client, migration);
   while (done < statements.length) {
     const target = targets.get(done);
     if (target) {
@@ -240,7 +225,7 @@ export async function applyWithIndexBuilds(
       if (outcome !== 'built') return { status: 'building', build: outcome };
       options.log.info(`${migration.file}: index ${target.index} is built and valid`);
       done += 1;
-      await savePartial(client, migration, done, options.executionId);
+      await savePartialProgress(client, migration, done, options.executionId);
       continue;
     }
     let next = done;
@@ -257,7 +242,7 @@ export async function applyWithIndexBuilds(
         log: options.log,
         retry: options.retry,
         skipStatements: done,
-        onStatementDone: (count) => savePartial(client, migration, count, options.executionId),
+        onStatementDone: (count) => savePartialProgress(client, migration, count, options.executionId),
         finish: async () => undefined,
       },
     );
@@ -269,10 +254,7 @@ export async function applyWithIndexBuilds(
     durationMs,
     lintOverride: options.lintOverride,
   });
-  await client.query('DELETE FROM zerodown.partial WHERE version = $1 AND phase = $2', [
-    migration.version,
-    migration.phase,
-  ]);
+  await clearPartialProgress(client, migration);
   options.log.info(`applied ${migration.file}`, { file: migration.file, durationMs });
   return {
     status: 'applied',

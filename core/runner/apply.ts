@@ -4,7 +4,15 @@ import { MigrationFailed } from '../errors.ts';
 import type { Log } from '../log.ts';
 import { compareVersions } from '../migrations/filename.ts';
 import type { Migration, Phase, SchemaMigration, SqlScript } from '../migrations/types.ts';
-import { type AppliedMigration, assertNoDrift, readApplied, recordApplied } from '../state/records.ts';
+import {
+  type AppliedMigration,
+  assertNoDrift,
+  clearPartialProgress,
+  readApplied,
+  readPartialProgress,
+  recordApplied,
+  savePartialProgress,
+} from '../state/records.ts';
 import { ensureStateSchema } from '../state/schema.ts';
 import { runScript } from './execute-script.ts';
 import type { LockRetryPolicy } from './lock-retry.ts';
@@ -52,15 +60,6 @@ export function describeScript(script: SqlScript): string {
   return [header, ...script.statements.map((s) => `${s.sql};`)].join('\n');
 }
 
-async function partialProgress(client: pg.ClientBase, migration: Migration): Promise<number> {
-  const { rows } = await client.query<{ checksum: string; statements_done: number }>(
-    'SELECT checksum, statements_done FROM zerodown.partial WHERE version = $1 AND phase = $2',
-    [migration.version, migration.phase],
-  );
-  const row = rows[0];
-  return row && row.checksum === migration.checksum ? row.statements_done : 0;
-}
-
 /**
  * Applies one expand or contract migration and records it: in the same transaction for transactional
  * scripts; after the last statement otherwise, with progress saved after each statement so that a
@@ -75,7 +74,7 @@ export async function applySchemaMigration(
   options: RunnerOptions,
 ): Promise<AppliedResult> {
   const started = performance.now();
-  const skip = migration.up.transaction ? 0 : await partialProgress(client, migration);
+  const skip = migration.up.transaction ? 0 : await readPartialProgress(client, migration);
   if (skip > 0)
     options.log.info(`${migration.file}: resuming after statement ${skip} (applied by an earlier attempt)`);
   await runScript(client, migration.up, {
@@ -83,25 +82,14 @@ export async function applySchemaMigration(
     log: options.log,
     retry: options.retry,
     skipStatements: skip,
-    onStatementDone: async (done) => {
-      await client.query(
-        `INSERT INTO zerodown.partial (version, phase, checksum, statements_done, execution_id) VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (version, phase) DO UPDATE SET checksum = $3, statements_done = $4, execution_id = $5, updated_at = now()`,
-        [migration.version, migration.phase, migration.checksum, done, options.executionId],
-      );
-    },
+    onStatementDone: (done) => savePartialProgress(client, migration, done, options.executionId),
     finish: async (c) => {
       await recordApplied(c, migration, {
         executionId: options.executionId,
         durationMs: performance.now() - started,
         lintOverride: options.lintOverride,
       });
-      if (!migration.up.transaction) {
-        await c.query('DELETE FROM zerodown.partial WHERE version = $1 AND phase = $2', [
-          migration.version,
-          migration.phase,
-        ]);
-      }
+      if (!migration.up.transaction) await clearPartialProgress(c, migration);
     },
   });
   const durationMs = performance.now() - started;

@@ -9,7 +9,7 @@ import {
   invalidIndexes,
   leftoverInvalidIndex,
 } from './invalid-index.ts';
-import { isLockTimeout, type LockRetryPolicy, withLockRetry } from './lock-retry.ts';
+import { type LockRetryPolicy, withLockRetry } from './lock-retry.ts';
 
 /** Where a script comes from and what to do around it. */
 export interface ScriptContext {
@@ -119,9 +119,8 @@ export async function runScript(
           beforeRetry: cleanUp,
         });
       } catch (error) {
-        if (!isLockTimeout(error))
-          await cleanUp().catch((e) => log.error(`could not drop INVALID index: ${e}`));
-        else await cleanUp().catch(() => undefined);
+        // withLockRetry turns a last lock_timeout into LockTimeout: every way out leaves no INVALID index
+        await cleanUp().catch((e) => log.error(`could not drop INVALID index: ${e}`));
         throw error;
       }
       await context.onStatementDone?.(index + 1);

@@ -96,3 +96,41 @@ export async function recordEvent(
     ],
   );
 }
+
+/**
+ * Statements of a non-transactional migration that an earlier, interrupted attempt already committed;
+ * 0 when there is none or the file changed since (its checksum differs).
+ *
+ * @example
+ * const skip = await readPartialProgress(client, migration);
+ */
+export async function readPartialProgress(client: pg.ClientBase, migration: Migration): Promise<number> {
+  const { rows } = await client.query<{ checksum: string; statements_done: number }>(
+    'SELECT checksum, statements_done FROM zerodown.partial WHERE version = $1 AND phase = $2',
+    [migration.version, migration.phase],
+  );
+  const row = rows[0];
+  return row && row.checksum === migration.checksum ? row.statements_done : 0;
+}
+
+/** Saves how many statements of a non-transactional migration are committed, after each one. */
+export async function savePartialProgress(
+  client: pg.ClientBase,
+  migration: Migration,
+  statementsDone: number,
+  executionId: string,
+): Promise<void> {
+  await client.query(
+    `INSERT INTO zerodown.partial (version, phase, checksum, statements_done, execution_id) VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (version, phase) DO UPDATE SET checksum = $3, statements_done = $4, execution_id = $5, updated_at = now()`,
+    [migration.version, migration.phase, migration.checksum, statementsDone, executionId],
+  );
+}
+
+/** Forgets the progress of a migration once it is applied and recorded. */
+export async function clearPartialProgress(client: pg.ClientBase, migration: Migration): Promise<void> {
+  await client.query('DELETE FROM zerodown.partial WHERE version = $1 AND phase = $2', [
+    migration.version,
+    migration.phase,
+  ]);
+}
