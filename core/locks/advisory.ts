@@ -14,17 +14,22 @@ export const DEFAULT_ADVISORY_LOCK_KEY = 7241865325823964n;
  * try { ... } finally { await lock.release(); }
  */
 export class TaskAdvisoryLock {
+  /**
+   * @param mode `exclusive` excludes every other runner; `shared` (backfill partitions side by side)
+   *   excludes only exclusive holders such as `zerodown up` or node-pg-migrate.
+   */
   constructor(
     private readonly client: pg.ClientBase,
     readonly key: bigint = DEFAULT_ADVISORY_LOCK_KEY,
+    readonly mode: 'exclusive' | 'shared' = 'exclusive',
   ) {}
 
   /** Tries once; returns whether the lock was taken. */
   async tryAcquire(): Promise<boolean> {
-    const { rows } = await this.client.query<{ locked: boolean }>(
-      'SELECT pg_try_advisory_lock($1::bigint) AS locked',
-      [this.key.toString()],
-    );
+    const fn = this.mode === 'shared' ? 'pg_try_advisory_lock_shared' : 'pg_try_advisory_lock';
+    const { rows } = await this.client.query<{ locked: boolean }>(`SELECT ${fn}($1::bigint) AS locked`, [
+      this.key.toString(),
+    ]);
     return rows[0]?.locked === true;
   }
 
@@ -42,7 +47,8 @@ export class TaskAdvisoryLock {
   }
 
   async release(): Promise<void> {
-    await this.client.query('SELECT pg_advisory_unlock($1::bigint)', [this.key.toString()]);
+    const fn = this.mode === 'shared' ? 'pg_advisory_unlock_shared' : 'pg_advisory_unlock';
+    await this.client.query(`SELECT ${fn}($1::bigint)`, [this.key.toString()]);
   }
 
   private async describeHolder(): Promise<string> {
@@ -57,8 +63,9 @@ export class TaskAdvisoryLock {
       `SELECT a.pid, a.application_name, a.client_addr::text, a.backend_start
          FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
         WHERE l.locktype = 'advisory' AND l.granted AND l.classid::bigint = $1 AND l.objid::bigint = $2
-          AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
-      [high.toString(), low.toString()],
+          AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+          AND ($3 = 'exclusive' OR l.mode = 'ExclusiveLock')`,
+      [high.toString(), low.toString(), this.mode],
     );
     const holder = rows[0];
     if (!holder) return `the migration advisory lock ${this.key} is held by another session`;

@@ -1,5 +1,4 @@
 import type pg from 'pg';
-import { LockHeld } from '../errors.ts';
 import { DEFAULT_ADVISORY_LOCK_KEY, TaskAdvisoryLock } from '../locks/advisory.ts';
 import { LeaseLock } from '../locks/lease.ts';
 import type { Log } from '../log.ts';
@@ -25,25 +24,6 @@ export interface TaskLockOptions {
   readonly log: Log;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function acquireShared(client: pg.ClientBase, key: bigint, waitMs: number): Promise<void> {
-  const deadline = Date.now() + waitMs;
-  for (;;) {
-    const { rows } = await client.query<{ locked: boolean }>(
-      'SELECT pg_try_advisory_lock_shared($1::bigint) AS locked',
-      [key.toString()],
-    );
-    if (rows[0]?.locked) return;
-    if (Date.now() >= deadline) {
-      throw new LockHeld(
-        `the migration advisory lock ${key} is held exclusively by another session (zerodown up, node-pg-migrate?); the backfill waits for no one: run it again when that session ends`,
-      );
-    }
-    await sleep(Math.min(500, Math.max(50, deadline - Date.now())));
-  }
-}
-
 /**
  * Runs one workflow task's work: renews the execution's lease (throwing `LeaseLost` when another owner
  * took it over: nothing may change then) and holds the advisory lock on the task's own connection for
@@ -61,17 +41,7 @@ export async function withTaskLocks<T>(
   await new LeaseLock(client).heartbeat(options.owner, options.ttlMs);
   const key = options.advisoryKey ?? DEFAULT_ADVISORY_LOCK_KEY;
   const waitMs = options.waitMs ?? 10_000;
-  if (options.mode === 'shared') {
-    await acquireShared(client, key, waitMs);
-    try {
-      return await work();
-    } finally {
-      await client
-        .query('SELECT pg_advisory_unlock_shared($1::bigint)', [key.toString()])
-        .catch(() => undefined);
-    }
-  }
-  const advisory = new TaskAdvisoryLock(client, key);
+  const advisory = new TaskAdvisoryLock(client, key, options.mode);
   await advisory.acquire(waitMs);
   try {
     return await work();

@@ -81,4 +81,29 @@ describe('the advisory lock', () => {
       await Promise.all([other.end(), mine.end()]);
     }
   });
+
+  it('in shared mode lets backfill partitions run side by side and keeps exclusive runners out', async () => {
+    const [a, b, other] = await Promise.all([
+      openConnection({ connection: db.url }),
+      openConnection({ connection: db.url }),
+      openConnection({ connection: db.url, applicationName: 'node-pg-migrate' }),
+    ]);
+    try {
+      const first = new TaskAdvisoryLock(a, DEFAULT_ADVISORY_LOCK_KEY, 'shared');
+      const second = new TaskAdvisoryLock(b, DEFAULT_ADVISORY_LOCK_KEY, 'shared');
+      await first.acquire(0);
+      await second.acquire(0);
+      // an exclusive runner is refused while partitions run
+      expect(await new TaskAdvisoryLock(other).tryAcquire()).toBe(false);
+      await first.release();
+      await second.release();
+      // and a partition is refused while an exclusive runner holds it, naming that runner
+      await new TaskAdvisoryLock(other).acquire(0);
+      const error = await first.acquire(200).catch((e) => e);
+      expect(error).toBeInstanceOf(LockHeld);
+      expect(error.message).toMatch(/held by "node-pg-migrate"/);
+    } finally {
+      await Promise.all([a.end(), b.end(), other.end()]);
+    }
+  });
 });
