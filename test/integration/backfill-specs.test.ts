@@ -1,32 +1,11 @@
-import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { prepareBackfill, readPartitions, runBackfillToCompletion } from '../../core/backfill/index.ts';
 import { MigrationFailed } from '../../core/errors.ts';
-import {
-  backfillFile,
-  createUsersTable,
-  recordingLog,
-  rewriteBackfill,
-} from '../support/backfill-fixtures.ts';
+import { backfillFile, createUsersTable, rewriteBackfill, rowStats } from '../support/backfill-fixtures.ts';
 import { useFreshDatabase } from '../support/database.ts';
+import { recordingLog } from '../support/recording-log.ts';
 
 const db = useFreshDatabase();
-
-async function connect(): Promise<pg.Client> {
-  const client = new pg.Client({ connectionString: db.url });
-  await client.connect();
-  return client;
-}
-
-async function rowStats(table: string, expected: string) {
-  const { rows } = await db.client.query(
-    `SELECT count(*)::int AS total,
-            count(*) FILTER (WHERE display_name = ${expected})::int AS right,
-            count(*) FILTER (WHERE backfilled = 1)::int AS once
-       FROM ${table}`,
-  );
-  return rows[0] as { total: number; right: number; once: number };
-}
 
 describe('backfill specs and errors', () => {
   it('quotes awkward identifiers and walks a composite key', async () => {
@@ -46,7 +25,7 @@ describe('backfill specs and errors', () => {
     await runBackfillToCompletion(db.client, migration, {
       executionId: 'test-quotes',
       log: recordingLog(),
-      connect,
+      connect: db.connect,
     });
     const { rows } = await db.client.query(
       `SELECT count(*)::int AS n, count(*) FILTER (WHERE "Net""Total" = "Gross" * 0.8)::int AS right FROM "Sales"."Order Lines"`,
@@ -74,7 +53,7 @@ describe('backfill specs and errors', () => {
       };`,
     );
     await runBackfillToCompletion(db.client, migration, { executionId: 'test-custom', log: recordingLog() });
-    expect(await rowStats('custom_users', "'custom ' || id")).toEqual({
+    expect(await rowStats(db.client, 'custom_users', "'custom ' || id")).toEqual({
       total: 20_000,
       right: 20_000,
       once: 20_000,
@@ -115,7 +94,10 @@ describe('backfill specs and errors', () => {
     );
     await prepareBackfill(db.client, changed, { executionId: 'e', log, restart: true });
     await runBackfillToCompletion(db.client, changed, { executionId: 'e', log });
-    expect(await rowStats('err_users', 'upper(username)')).toMatchObject({ total: 100, right: 100 });
+    expect(await rowStats(db.client, 'err_users', 'upper(username)')).toMatchObject({
+      total: 100,
+      right: 100,
+    });
   });
 
   it('a batch that fails names the file, table and key range, keeps the progress before it and marks the partition failed', async () => {

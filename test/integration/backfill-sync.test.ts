@@ -1,4 +1,4 @@
-import pg from 'pg';
+import type pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import {
   prepareBackfill,
@@ -11,18 +11,13 @@ import { loadMigrations } from '../../core/migrations/load.ts';
 import type { BackfillMigration } from '../../core/migrations/types.ts';
 import { applyPending } from '../../core/runner/apply.ts';
 import { rollback } from '../../core/runner/rollback.ts';
-import { backfillFile, createUsersTable, recordingLog } from '../support/backfill-fixtures.ts';
+import { backfillFile, createUsersTable } from '../support/backfill-fixtures.ts';
 import { useFreshDatabase } from '../support/database.ts';
 import { migrationsDir } from '../support/migrations-dir.ts';
+import { recordingLog } from '../support/recording-log.ts';
 
 const db = useFreshDatabase();
 const ROWS = 200_000;
-
-async function connect(): Promise<pg.Client> {
-  const client = new pg.Client({ connectionString: db.url });
-  await client.connect();
-  return client;
-}
 
 async function syncTriggers(): Promise<string[]> {
   const { rows } = await db.client.query(
@@ -35,7 +30,7 @@ async function syncTriggers(): Promise<string[]> {
 function writer(step: (client: pg.Client, n: number) => Promise<void>) {
   let running = true;
   const done = (async () => {
-    const client = await connect();
+    const client = await db.connect();
     let n = 0;
     try {
       while (running) await step(client, n++);
@@ -95,7 +90,7 @@ describe('sync: rows the old application version writes during and after the bac
     await runBackfillToCompletion(db.client, migration, {
       executionId: 'sync',
       log: recordingLog(),
-      connect,
+      connect: db.connect,
     });
     await new Promise((resolve) => setTimeout(resolve, 300));
     const oldWrites = await oldApp.stop();

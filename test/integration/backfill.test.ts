@@ -1,4 +1,3 @@
-import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import {
   type BatchResult,
@@ -9,27 +8,12 @@ import {
   runBackfillToCompletion,
 } from '../../core/backfill/index.ts';
 import { measureServerLoad } from '../../core/backfill/throttle.ts';
-import { backfillFile, createUsersTable, recordingLog } from '../support/backfill-fixtures.ts';
+import { backfillFile, createUsersTable, rowStats } from '../support/backfill-fixtures.ts';
 import { useFreshDatabase } from '../support/database.ts';
+import { recordingLog } from '../support/recording-log.ts';
 
 const db = useFreshDatabase();
 const ROWS = 200_000;
-
-async function connect(): Promise<pg.Client> {
-  const client = new pg.Client({ connectionString: db.url });
-  await client.connect();
-  return client;
-}
-
-async function rowStats(table: string, expected: string) {
-  const { rows } = await db.client.query(
-    `SELECT count(*)::int AS total,
-            count(*) FILTER (WHERE display_name = ${expected})::int AS right,
-            count(*) FILTER (WHERE backfilled = 1)::int AS once
-       FROM ${table}`,
-  );
-  return rows[0] as { total: number; right: number; once: number };
-}
 
 describe('backfill engine', () => {
   it('backfills every row exactly once with the right value, and records the backfill as applied', async () => {
@@ -48,7 +32,7 @@ describe('backfill engine', () => {
       onBatch: (b) => batches.push(b),
     });
     // THEN every row has its value, written once; counters and the applied record agree
-    expect(await rowStats('once_users', "upper(username) || '#' || id")).toEqual({
+    expect(await rowStats(db.client, 'once_users', "upper(username) || '#' || id")).toEqual({
       total: ROWS,
       right: ROWS,
       once: ROWS,
@@ -164,11 +148,15 @@ describe('backfill engine', () => {
     await runBackfillToCompletion(db.client, migration, {
       executionId: 'test-side',
       log: recordingLog(),
-      connect,
+      connect: db.connect,
       onProgress: (p) => seen.add(p.partition),
     });
     expect([...seen].sort()).toEqual([0, 1, 2]);
-    expect(await rowStats('side_users', "username || '!'")).toEqual({ total: ROWS, right: ROWS, once: ROWS });
+    expect(await rowStats(db.client, 'side_users', "username || '!'")).toEqual({
+      total: ROWS,
+      right: ROWS,
+      once: ROWS,
+    });
   });
 
   it('returns after its time budget with the cursor saved, and the next call goes on from there', async () => {
@@ -191,7 +179,7 @@ describe('backfill engine', () => {
     expect(Number((second.cursor as string[])[0])).toBeGreaterThan(Number((first.cursor as string[])[0]));
     expect(await finishBackfill(db.client, migration, options)).toBe(false);
     // a second worker on the same partition (a retried Map item still running) is refused
-    const other = await connect();
+    const other = await db.connect();
     try {
       await other.query('SELECT pg_advisory_lock(hashtext($1))', ['zerodown.backfill-partition:5/0']);
       await expect(runBackfillChunk(db.client, migration, job!, { ...options, budgetMs: 1 })).rejects.toThrow(
@@ -205,7 +193,7 @@ describe('backfill engine', () => {
       last = await runBackfillChunk(db.client, migration, job!, { ...options, budgetMs: 60_000 });
     expect(last.rowsDone).toBe(10_000);
     expect(await finishBackfill(db.client, migration, options)).toBe(true);
-    expect(await rowStats('budget_users', 'username')).toEqual({
+    expect(await rowStats(db.client, 'budget_users', 'username')).toEqual({
       total: 10_000,
       right: 10_000,
       once: 10_000,
@@ -220,7 +208,7 @@ describe('backfill engine', () => {
     });
     const log = recordingLog();
     const [job] = await prepareBackfill(db.client, migration, { executionId: 'test-lock', log });
-    const holder = await connect();
+    const holder = await db.connect();
     try {
       await holder.query('BEGIN');
       await holder.query('SELECT * FROM locked_users WHERE id = 3 FOR UPDATE');
@@ -242,7 +230,7 @@ describe('backfill engine', () => {
     } finally {
       await holder.end();
     }
-    expect(await rowStats('locked_users', 'username')).toMatchObject({
+    expect(await rowStats(db.client, 'locked_users', 'username')).toMatchObject({
       total: 5000,
       right: 5000,
       once: 5000,
@@ -258,7 +246,7 @@ describe('backfill engine', () => {
     });
     const log = recordingLog();
     const [job] = await prepareBackfill(db.client, migration, { executionId: 'test-busy', log });
-    const sleepers = await Promise.all([connect(), connect()]);
+    const sleepers = await Promise.all([db.connect(), db.connect()]);
     const sleeping = sleepers.map((c) => c.query('SELECT pg_sleep(30)').catch(() => undefined));
     try {
       for (;;) {
@@ -307,7 +295,7 @@ describe('backfill engine', () => {
     });
     // the range ends at the largest key when the backfill is prepared; the stream starts after that
     await prepareBackfill(db.client, migration, { executionId: 'test-stream', log: recordingLog() });
-    const writer = await connect();
+    const writer = await db.connect();
     let writing = true;
     let inserted = 0;
     const stream = (async () => {

@@ -1,4 +1,4 @@
-import pg from 'pg';
+import type pg from 'pg';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { abandonLocalBuilds } from '../../core/index-build/build.ts';
 import type { PlanResult } from '../../lambdas/events.ts';
@@ -35,8 +35,7 @@ function planFor(expand: string[]): PlanResult {
 
 /** A session whose open snapshot makes CREATE INDEX CONCURRENTLY wait in its last phase. */
 async function holdOldSnapshot(): Promise<pg.Client> {
-  const client = new pg.Client({ connectionString: db.url });
-  await client.connect();
+  const client = await db.connect();
   await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
   await client.query('SELECT count(*) FROM big');
   return client;

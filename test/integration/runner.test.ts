@@ -4,21 +4,15 @@ import type pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { openConnection } from '../../core/db/connection.ts';
 import { DriftDetected, IrreversibleMigration, MigrationFailed } from '../../core/errors.ts';
-import type { Log } from '../../core/log.ts';
 import { loadMigrations } from '../../core/migrations/load.ts';
 import { applyPending } from '../../core/runner/apply.ts';
 import { rollback } from '../../core/runner/rollback.ts';
 import { catalogSnapshot } from '../support/catalog.ts';
 import { useFreshDatabase } from '../support/database.ts';
 import { migrationsDir } from '../support/migrations-dir.ts';
+import { recordingLog } from '../support/recording-log.ts';
 
 const db = useFreshDatabase();
-
-function recordingLog(): Log & { lines: string[] } {
-  const lines: string[] = [];
-  const push = (message: string) => lines.push(message);
-  return { lines, info: push, warn: push, error: push, debug: () => {} };
-}
 
 async function appliedRows(client: pg.ClientBase) {
   const { rows } = await client.query(

@@ -1,17 +1,9 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type pg from 'pg';
-import type { Log } from '../../core/log.ts';
 import { loadMigrationFile } from '../../core/migrations/load.ts';
 import type { BackfillMigration } from '../../core/migrations/types.ts';
 import { migrationsDir } from './migrations-dir.ts';
-
-/** A log that keeps its lines, for assertions on what the engine reported. */
-export function recordingLog(): Log & { lines: string[] } {
-  const lines: string[] = [];
-  const push = (message: string) => lines.push(message);
-  return { lines, info: push, warn: push, error: push, debug: () => {} };
-}
 
 /**
  * A `users`-like table of `rows` rows: `username` (the old column), `display_name` (the new one) and
@@ -55,4 +47,19 @@ export async function backfillFile(
 export async function rewriteBackfill(migration: BackfillMigration, spec: Record<string, unknown>) {
   await writeFile(migration.path, JSON.stringify(spec, null, 2));
   return (await loadMigrationFile(migration.path)) as BackfillMigration;
+}
+
+/** Rows of a fixture table: in all, with `display_name` equal to `expected` (SQL), and written exactly once. */
+export async function rowStats(
+  client: pg.ClientBase,
+  table: string,
+  expected: string,
+): Promise<{ total: number; right: number; once: number }> {
+  const { rows } = await client.query(
+    `SELECT count(*)::int AS total,
+            count(*) FILTER (WHERE display_name = ${expected})::int AS right,
+            count(*) FILTER (WHERE backfilled = 1)::int AS once
+       FROM ${table}`,
+  );
+  return rows[0] as { total: number; right: number; once: number };
 }

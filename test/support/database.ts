@@ -8,6 +8,8 @@ export interface TestDatabase {
   url: string;
   /** A connected client to the fresh database, closed after the file. */
   client: pg.Client;
+  /** Another plain connection to the fresh database (a concurrent writer, a lock holder); the caller closes it. */
+  connect(): Promise<pg.Client>;
 }
 
 function withDatabase(serverUrl: string, database: string): string {
@@ -27,7 +29,14 @@ function withDatabase(serverUrl: string, database: string): string {
 export function useFreshDatabase(): TestDatabase {
   const serverUrl = inject('pgServerUrl');
   const name = `zd_test_${randomBytes(6).toString('hex')}`;
-  const handle = { url: withDatabase(serverUrl, name) } as TestDatabase;
+  const handle = {
+    url: withDatabase(serverUrl, name),
+    async connect() {
+      const client = new pg.Client({ connectionString: handle.url });
+      await client.connect();
+      return client;
+    },
+  } as TestDatabase;
   beforeAll(async () => {
     const admin = new pg.Client({ connectionString: serverUrl });
     await admin.connect();
