@@ -13,11 +13,18 @@ export const DEFAULT_MIN_BATCH = 100;
 export const DEFAULT_MAX_BATCH = 100_000;
 export const DEFAULT_FIRST_BATCH = 1000;
 
+/** Batches whose cost per row sizing remembers: the slowest of them sets the next size. */
+const COST_WINDOW = 8;
+
 /**
- * Adaptive batch size: after each batch, moves the size toward the one that would have taken the target
- * duration at the rate just measured. It grows at most 2x per batch (so one lucky fast batch cannot
- * make the next one huge) and shrinks at once when a batch was far too slow (so the locks it holds stay
- * short). With a duration of `fixed + perRow * size`, it settles where batches take the target.
+ * Adaptive batch size. After each batch it aims at the size that would take the target duration at the
+ * slowest cost per row of the last 8 batches. It does not use the average. On a busy server, batch times
+ * jitter by half or more: another backend takes the core, or a buffer has to be written out first.
+ * Sizing from the slow end keeps a batch that meets such jitter near the target, instead of at twice it.
+ *
+ * It shrinks at once and grows gradually. It grows at most 2x per batch, and halfway toward the aim, so
+ * one lucky fast batch cannot make the next one huge. With a duration of `fixed + perRow * size`, it
+ * settles where the slow batches take the target.
  *
  * @example
  * const sizer = new BatchSizer(1000, { targetMs: 200, min: 100, max: 100_000 });
@@ -26,6 +33,8 @@ export const DEFAULT_FIRST_BATCH = 1000;
  */
 export class BatchSizer {
   #size: number;
+  /** ms per row of the last COST_WINDOW full batches, oldest first. */
+  readonly #costs: number[] = [];
 
   constructor(
     initial: number,
@@ -43,11 +52,11 @@ export class BatchSizer {
   record(rows: number, durationMs: number): void {
     // a batch cut short by the end of the range says little about the size; keep it
     if (rows <= 0 || rows < this.#size / 2) return;
-    const ideal = (rows / Math.max(durationMs, 0.1)) * this.sizing.targetMs;
+    this.#costs.push(Math.max(durationMs, 0.1) / rows);
+    if (this.#costs.length > COST_WINDOW) this.#costs.shift();
+    const ideal = this.sizing.targetMs / Math.max(...this.#costs);
     const next =
-      durationMs > 2 * this.sizing.targetMs
-        ? ideal
-        : Math.min(this.#size * 2, this.#size + (ideal - this.#size) * 0.5);
+      ideal < this.#size ? ideal : Math.min(this.#size * 2, this.#size + (ideal - this.#size) * 0.5);
     this.#size = this.#clamp(next);
   }
 

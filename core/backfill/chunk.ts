@@ -45,6 +45,12 @@ export interface ChunkOptions {
   retry?: Partial<LockRetryPolicy>;
   /** Called after every committed batch (benchmarks, tests, progress displays). */
   onBatch?: (batch: BatchResult) => void;
+  /**
+   * Carries adaptive sizing from one call to the next call on the same partition in this process (the
+   * CLI's loop), so the next call remembers the recent batches. Without it, a call starts from the saved
+   * batch size.
+   */
+  carry?: { sizer?: BatchSizer };
 }
 
 /** Progress from a partition's saved state. */
@@ -99,11 +105,14 @@ export async function runBackfillChunk(
   if (state.status === 'done') return progressOf(state);
   const { spec } = migration;
   const targetMs = options.targetBatchMs ?? spec.targetBatchMs ?? DEFAULT_TARGET_BATCH_MS;
-  const sizer = new BatchSizer(state.batchSize, {
-    targetMs,
-    min: spec.minBatchSize ?? Math.min(DEFAULT_MIN_BATCH, spec.batchSize ?? DEFAULT_MIN_BATCH),
-    max: spec.maxBatchSize ?? DEFAULT_MAX_BATCH,
-  });
+  const sizer =
+    options.carry?.sizer ??
+    new BatchSizer(state.batchSize, {
+      targetMs,
+      min: spec.minBatchSize ?? Math.min(DEFAULT_MIN_BATCH, spec.batchSize ?? DEFAULT_MIN_BATCH),
+      max: spec.maxBatchSize ?? DEFAULT_MAX_BATCH,
+    });
+  if (options.carry) options.carry.sizer = sizer;
   const guards = {
     lockTimeoutMs: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
     // far above any batch adaptive sizing aims at: only a runaway batch meets it, and shrinks

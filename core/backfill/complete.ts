@@ -57,7 +57,7 @@ export async function finishBackfill(
 }
 
 /** Options of `runBackfillToCompletion`. */
-export interface CompletionOptions extends Omit<ChunkOptions, 'budgetMs'> {
+export interface CompletionOptions extends Omit<ChunkOptions, 'budgetMs' | 'carry'> {
   partitions?: number;
   /** Called after every chunk of every partition (about once a second per partition). */
   onProgress?: (p: BackfillProgress & { partition: number }) => void;
@@ -79,10 +79,12 @@ async function runPartition(
   options: CompletionOptions,
   stop: { failed: boolean },
 ): Promise<BackfillProgress> {
+  const carry = {};
   for (;;) {
     const progress = await runBackfillChunk(client, migration, job, {
       ...options,
       budgetMs: options.reportEveryMs ?? 1000,
+      carry,
     });
     options.onProgress?.({ ...progress, partition: job.partition });
     // another partition failed: stop at this committed batch rather than run on unobserved

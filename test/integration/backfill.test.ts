@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { BatchSizer } from '../../core/backfill/index.ts';
 import {
   type BatchResult,
   finishBackfill,
@@ -197,6 +198,53 @@ describe('backfill engine', () => {
       total: 10_000,
       right: 10_000,
       once: 10_000,
+    });
+  });
+
+  it('settles near its target batch time, and carries its sizing from one call to the next', async () => {
+    await createUsersTable(db.client, 'settle_users', ROWS);
+    const targetBatchMs = 20;
+    const migration = await backfillFile('9_settle.backfill.json', {
+      table: 'settle_users',
+      set: { display_name: 'username' },
+      targetBatchMs,
+    });
+    const options = { executionId: 'test-settle', log: recordingLog() };
+    const [job] = await prepareBackfill(db.client, migration, options);
+    const batches: BatchResult[] = [];
+    const carry: { sizer?: BatchSizer } = {};
+    let progress = await runBackfillChunk(db.client, migration, job!, {
+      ...options,
+      budgetMs: 400,
+      carry,
+      onBatch: (b) => batches.push(b),
+    });
+    // the next call goes on with the same sizer, and so with the size it chose last
+    const sizer = carry.sizer!;
+    const chosen = sizer.size;
+    const before = batches.length;
+    while (!progress.done) {
+      progress = await runBackfillChunk(db.client, migration, job!, {
+        ...options,
+        budgetMs: 400,
+        carry,
+        onBatch: (b) => batches.push(b),
+      });
+      expect(carry.sizer).toBe(sizer);
+    }
+    expect(batches[before]?.size).toBe(chosen);
+    // from the first batch of 1000 rows, the size grew until batches took about the target: it aims the
+    // slowest recent batch at the target, so the typical one takes somewhat less
+    const settled = batches.slice(8, -1).map((b) => b.durationMs);
+    expect(settled.length).toBeGreaterThan(5);
+    const median = [...settled].sort((a, b) => a - b)[Math.floor(settled.length / 2)]!;
+    expect(median).toBeGreaterThan(0.4 * targetBatchMs);
+    expect(median).toBeLessThan(1.5 * targetBatchMs);
+    expect(Math.max(...batches.map((b) => b.size))).toBeGreaterThan(2000);
+    expect(await rowStats(db.client, 'settle_users', 'username')).toEqual({
+      total: ROWS,
+      right: ROWS,
+      once: ROWS,
     });
   });
 

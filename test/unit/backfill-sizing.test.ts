@@ -29,6 +29,29 @@ describe('adaptive batch size', () => {
     expect(sizer.size).toBeLessThan(80_000);
   });
 
+  it('keeps noisy batches under twice the target: it sizes from the slowest recent cost per row', () => {
+    // a busy server: each batch takes 0.6x to 1.4x its usual time, and every 37th also meets a stall
+    // of half the target (another backend on the core, a dirty buffer written out first)
+    const targetMs = 100;
+    const sizer = new BatchSizer(1000, { targetMs, min: 100, max: 1_000_000 });
+    let seed = 12345;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    const durations: number[] = [];
+    for (let i = 0; i < 400; i++) {
+      const rows = sizer.size;
+      const ms = (1 + 0.005 * rows) * (0.6 + 0.8 * random()) + (i % 37 === 36 ? targetMs / 2 : 0);
+      durations.push(ms);
+      sizer.record(rows, ms);
+    }
+    const settled = durations.slice(20).sort((a, b) => a - b);
+    expect(settled.at(-1)).toBeLessThan(2 * targetMs);
+    // and it does not shrink batches so far that their fixed cost starts to matter
+    expect(settled[Math.floor(settled.length / 2)]).toBeGreaterThan(0.6 * targetMs);
+  });
+
   it('grows at most 2x per batch, so one fast batch does not make the next one huge', () => {
     const sizer = new BatchSizer(1000, { targetMs: 200, min: 100, max: 1_000_000 });
     sizer.record(1000, 1);
