@@ -7,6 +7,7 @@ export interface WorkflowInputOptions {
   gateAfterExpand: boolean;
   gateBeforeContract: boolean;
   onGateReject: 'keep' | 'rollback';
+  ifLocked: 'fail' | 'skip';
   dryRun?: boolean;
   contract?: string[];
   allowLintErrors?: string;
@@ -22,7 +23,7 @@ function phaseList(value: string): string[] {
 }
 
 /**
- * Adds the options that make up a workflow input (phases, gates, onGateReject, dryRun, contract,
+ * Adds the options that make up a workflow input (phases, gates, onGateReject, ifLocked, dryRun, contract,
  * allowLintErrors), the same for a local run and a deployed one. `--release` is added by the caller
  * (its default differs).
  */
@@ -35,6 +36,14 @@ export function withWorkflowInputOptions(command: Command): Command {
       new Option('--on-gate-reject <what>', 'keep the expand or roll it back')
         .choices(['keep', 'rollback'])
         .default('keep'),
+    )
+    .addOption(
+      new Option(
+        '--if-locked <what>',
+        'when another execution holds the migration lock: fail, or end as succeeded and skipped',
+      )
+        .choices(['fail', 'skip'])
+        .default('fail'),
     )
     .option('--dry-run', 'plan and lint only; apply nothing')
     .option(
@@ -49,7 +58,7 @@ export function withWorkflowInputOptions(command: Command): Command {
  * The workflow input document of those options (validated later by `WorkflowInputSchema`).
  *
  * @example
- * workflowInputOf({ release: 'v42', phases: ['expand'], gateAfterExpand: false, gateBeforeContract: true, onGateReject: 'keep' });
+ * workflowInputOf({ release: 'v42', phases: ['expand'], gateAfterExpand: false, gateBeforeContract: true, onGateReject: 'keep', ifLocked: 'fail' });
  */
 export function workflowInputOf(options: WorkflowInputOptions): {
   release: string;
@@ -60,6 +69,7 @@ export function workflowInputOf(options: WorkflowInputOptions): {
     phases: options.phases,
     gates: { afterExpand: options.gateAfterExpand, beforeContract: options.gateBeforeContract },
     onGateReject: options.onGateReject,
+    ifLocked: options.ifLocked,
     dryRun: options.dryRun ?? false,
     ...(options.contract?.length ? { contract: options.contract } : {}),
     ...(options.allowLintErrors !== undefined ? { allowLintErrors: options.allowLintErrors } : {}),

@@ -207,6 +207,20 @@ export function buildWorkflowDefinition(scope: Construct, props: WorkflowDefinit
 
   const toReleaseLock = { resultPath: FAILURE };
   plan.addCatch(failed, { resultPath: FAILURE });
+  // a lock held by another execution fails the execution, or with `ifLocked: skip` (the contract
+  // schedule) ends it as succeeded with `skipped` naming the holder; both still pass ReleaseLock, which
+  // leaves a lock this execution does not hold alone
+  const skipWhileLocked = new sfn.Pass(s, 'SkipWhileLocked', {
+    comment: 'the lock is held elsewhere and the input says ifLocked: skip',
+    parameters: { 'plan.$': '$.plan', 'skipped.$': FAILURE },
+  });
+  skipWhileLocked.next(releaseLock);
+  acquireLock.addCatch(
+    new sfn.Choice(s, 'ShouldSkipWhileLocked')
+      .when(sfn.Condition.stringEquals('$.plan.ifLocked', 'skip'), skipWhileLocked)
+      .otherwise(releaseLock),
+    { errors: ['LockHeld'], resultPath: FAILURE },
+  );
   acquireLock.addCatch(releaseLock, toReleaseLock);
   for (const step of [expand, prepareBackfill, backfill, finishBackfills]) {
     step.addCatch(rollback, { resultPath: FAILURE });

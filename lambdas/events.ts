@@ -11,6 +11,8 @@ export const PlanResultSchema = z.object({
   executionId: z.string(),
   dryRun: z.boolean(),
   onGateReject: z.enum(['keep', 'rollback']),
+  /** What AcquireLock's LockHeld does: fail the execution, or end it as skipped. */
+  ifLocked: z.enum(['fail', 'skip']),
   phases: z.array(z.enum(PHASES)),
   /** Which phases have work: the Choice states branch on these. */
   run: z.object({ expand: z.boolean(), backfill: z.boolean(), contract: z.boolean() }),

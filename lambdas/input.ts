@@ -10,7 +10,8 @@ import { PHASES } from '../core/migrations/types.ts';
  * @example
  * WorkflowInputSchema.parse({ release: 'v42' });
  * // { release: 'v42', phases: ['expand', 'backfill', 'contract'],
- * //   gates: { afterExpand: false, beforeContract: true }, onGateReject: 'keep', dryRun: false, contract: [] }
+ * //   gates: { afterExpand: false, beforeContract: true }, onGateReject: 'keep', ifLocked: 'fail',
+ * //   dryRun: false, contract: [] }
  */
 export const WorkflowInputSchema = z.strictObject({
   /** The release (application version) these migrations ship with; names the lease and the gates. */
@@ -37,6 +38,12 @@ export const WorkflowInputSchema = z.strictObject({
     .default({ afterExpand: false, beforeContract: true }),
   /** What a rejected or timed-out gate does to what expand applied: keep it (it is backward compatible) or roll it back. */
   onGateReject: z.enum(['keep', 'rollback']).default('keep'),
+  /**
+   * When another execution or command holds the migration lock: `fail` (the default: CI must hear of it)
+   * or `skip`, where the execution ends as succeeded with `skipped` saying who holds it. The contract
+   * schedule skips: a release that waits at its gate overnight is expected, and the next run applies.
+   */
+  ifLocked: z.enum(['fail', 'skip']).default('fail'),
   /** Plan and lint only: log the SQL that would run, apply nothing, take no lock. */
   dryRun: z.boolean().default(false),
   /**
@@ -65,13 +72,17 @@ export function parseWorkflowInput(value: unknown): WorkflowInput {
     return `${field}: ${issue.message}`;
   });
   throw new InvalidInput(
-    `invalid workflow input: ${problems.join('; ')}. Expected {"release": "v42", "phases": ["expand","backfill","contract"], "gates": {"afterExpand": false, "beforeContract": true}, "onGateReject": "keep"|"rollback", "dryRun": false} (see docs/workflow.md)`,
+    `invalid workflow input: ${problems.join('; ')}. Expected {"release": "v42", "phases": ["expand","backfill","contract"], "gates": {"afterExpand": false, "beforeContract": true}, "onGateReject": "keep"|"rollback", "ifLocked": "fail"|"skip", "dryRun": false} (see docs/workflow.md)`,
   );
 }
 
-/** The input the contract schedule sends: contract only, no gate (it applies what passed its gates). */
+/**
+ * The input the contract schedule sends: contract only, no gate (it applies what passed its gates), and
+ * skipped while a release holds the lock (the next scheduled run applies).
+ */
 export const SCHEDULED_CONTRACT_INPUT: z.input<typeof WorkflowInputSchema> = {
   release: 'scheduled-contract',
   phases: ['contract'],
   gates: { afterExpand: false, beforeContract: false },
+  ifLocked: 'skip',
 };

@@ -117,8 +117,13 @@ export function formatEvent(event: LocalRunEvent): string | undefined {
     case 'notice':
       // the gate task logs the whole notice too; one line is enough here
       return `   notice published: ${event.subject}`;
-    case 'execution-succeeded':
-      return `succeeded in ${seconds(event.ms)}`;
+    case 'execution-succeeded': {
+      // ifLocked: skip ended it without applying anything: say so, and who holds the lock
+      const skipped = (event.output as { skipped?: { Error?: string; Cause?: string } } | null)?.skipped;
+      return skipped
+        ? `succeeded in ${seconds(event.ms)}, SKIPPED (nothing applied): ${failure(skipped.Error ?? 'LockHeld', skipped.Cause ?? '')}`
+        : `succeeded in ${seconds(event.ms)}`;
+    }
     case 'execution-failed':
       return `FAILED${event.state ? ` in ${event.state}` : ''}: ${failure(event.error, event.cause)}`;
   }

@@ -38,6 +38,7 @@ export function planTask(deps: TaskDeps, migrations: () => Promise<Migration[]>)
       executionId: event.executionId,
       dryRun: input.dryRun,
       onGateReject: input.onGateReject,
+      ifLocked: input.ifLocked,
       phases: input.phases,
       run: {
         expand: plan.expand.length > 0,

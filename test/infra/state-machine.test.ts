@@ -67,6 +67,8 @@ describe('the workflow definition of the example stack', () => {
         'ShouldGateAfterExpand',
         'ShouldGateBeforeContract',
         'ShouldRollbackOnGateReject',
+        'ShouldSkipWhileLocked',
+        'SkipWhileLocked',
         'Succeeded',
         'WaitForContractIndexBuild',
         'WaitForExpandIndexBuild',
@@ -81,7 +83,9 @@ describe('the workflow definition of the example stack', () => {
     expect(graph).toEqual({
       Plan: ['IsDryRun', 'Failed'],
       IsDryRun: ['AcquireLock', 'Succeeded'],
-      AcquireLock: ['ShouldExpand', 'ReleaseLock'],
+      AcquireLock: ['ShouldExpand', 'ShouldSkipWhileLocked', 'ReleaseLock'],
+      ShouldSkipWhileLocked: ['ReleaseLock', 'SkipWhileLocked'],
+      SkipWhileLocked: ['ReleaseLock'],
       ShouldExpand: ['ShouldGateAfterExpand', 'Expand'],
       Expand: ['IsExpandDone', 'Rollback'],
       IsExpandDone: ['WaitForExpandIndexBuild', 'ShouldGateAfterExpand'],
@@ -130,6 +134,24 @@ describe('the workflow definition of the example stack', () => {
     expect(seen.has('GateBeforeContract') && seen.has('Contract') && seen.has('Rollback')).toBe(true);
   });
 
+  it('AcquireLock: a held lock fails the execution, or with ifLocked: skip ends it as skipped', () => {
+    expect(states.AcquireLock.Catch).toEqual([
+      { ErrorEquals: ['LockHeld'], ResultPath: '$.failure', Next: 'ShouldSkipWhileLocked' },
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'ReleaseLock' },
+    ]);
+    expect(states.ShouldSkipWhileLocked).toMatchObject({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.plan.ifLocked', StringEquals: 'skip', Next: 'SkipWhileLocked' }],
+      Default: 'ReleaseLock',
+    });
+    // the failure moves to `skipped`, so IsExecutionFailed after ReleaseLock ends in Succeeded
+    expect(states.SkipWhileLocked).toMatchObject({
+      Type: 'Pass',
+      Parameters: { 'plan.$': '$.plan', 'skipped.$': '$.failure' },
+      Next: 'ReleaseLock',
+    });
+  });
+
   it('Plan: the whole execution input, the plan copied field by field, failures straight to Failed', () => {
     expect(states.Plan).toEqual({
       Type: 'Task',
@@ -145,6 +167,7 @@ describe('the workflow definition of the example stack', () => {
           'executionId',
           'dryRun',
           'onGateReject',
+          'ifLocked',
           'phases',
           'run',
           'gates',

@@ -32,6 +32,7 @@ describe('the task handlers, in workflow order', () => {
       executionId: EXECUTION,
       dryRun: false,
       onGateReject: 'keep',
+      ifLocked: 'fail',
       phases: ['expand', 'backfill', 'contract'],
       run: { expand: true, backfill: true, contract: true },
       gates: { afterExpand: false, beforeContract: true },

@@ -21,6 +21,7 @@ function planFor(expand: string[]): PlanResult {
     executionId: EXECUTION,
     dryRun: false,
     onGateReject: 'keep',
+    ifLocked: 'fail',
     phases: ['expand'],
     run: { expand: true, backfill: false, contract: false },
     gates: { afterExpand: false, beforeContract: false },

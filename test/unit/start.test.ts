@@ -48,6 +48,8 @@ describe('zerodown start', () => {
       '--release',
       'v42',
       '--gate-after-expand',
+      '--if-locked',
+      'skip',
     ]);
     // Assess
     expect(code).toBe(0);
@@ -59,6 +61,7 @@ describe('zerodown start', () => {
       phases: ['expand', 'backfill', 'contract'],
       gates: { afterExpand: true, beforeContract: true },
       onGateReject: 'keep',
+      ifLocked: 'skip',
       dryRun: false,
       contract: [],
     });

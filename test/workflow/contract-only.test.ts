@@ -67,6 +67,24 @@ describe('scheduled contract-only executions', () => {
       input: { release: 'c2', phases: ['expand', 'backfill'] },
     });
     expect(await c2.waitingAtGate()).toBe('beforeContract');
+
+    // while c2 waits at its gate it holds the lock: the schedule skips (succeeded, nothing applied,
+    // the holder named), where a person's contract-only run fails LockHeld as before
+    const skipped = await runRelease(db.url, example.template, { input: scheduled });
+    expect(skipped.result.status).toBe('succeeded');
+    expect(skipped.entered).toContain('SkipWhileLocked');
+    expect(skipped.entered).not.toContain('Contract');
+    expect((skipped.result.output as { skipped: { Error: string; Cause: string } }).skipped).toMatchObject({
+      Error: 'LockHeld',
+      Cause: expect.stringContaining('c2'),
+    });
+    const refused = await runRelease(db.url, example.template, {
+      input: { ...scheduled, ifLocked: 'fail', contract: ['20260101000300'] },
+    });
+    expect(refused.result).toMatchObject({ status: 'failed', error: 'LockHeld' });
+    expect(await appliedContracts()).toEqual(['20260101000200']);
+    expect(await leaseOwner(db.client)).toContain('c2');
+
     await decideGate(db.client, { release: 'c2', decision: 'approved', decidedBy: 'ci' });
     const c2Done = await c2.done;
     expect(c2Done.result.status).toBe('succeeded');

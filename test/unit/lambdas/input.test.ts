@@ -9,6 +9,7 @@ describe('the workflow input', () => {
       phases: ['expand', 'backfill', 'contract'],
       gates: { afterExpand: false, beforeContract: true },
       onGateReject: 'keep',
+      ifLocked: 'fail',
       dryRun: false,
       contract: [],
     });
@@ -38,11 +39,13 @@ describe('the workflow input', () => {
     expect(() => parseWorkflowInput('v1')).toThrow(/^invalid workflow input: \(input\): /);
   });
 
-  it('the schedule sends a contract-only input without a gate', () => {
+  it('the schedule sends a contract-only input without a gate, skipped while the lock is held', () => {
     expect(WorkflowInputSchema.parse(SCHEDULED_CONTRACT_INPUT)).toMatchObject({
       phases: ['contract'],
       gates: { afterExpand: false, beforeContract: false },
+      ifLocked: 'skip',
     });
+    expect(() => parseWorkflowInput({ release: 'v1', ifLocked: 'wait' })).toThrow(/ifLocked: Invalid option/);
   });
 });
 
