@@ -5,7 +5,14 @@ const dbSetup = './test/support/global-setup.ts';
 export default defineConfig({
   test: {
     projects: [
-      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      {
+        test: {
+          name: 'unit',
+          include: ['test/unit/**/*.test.ts'],
+          // the lint CLI tests start zerodown processes: seconds each on a loaded 2-core machine
+          testTimeout: 30_000,
+        },
+      },
       {
         test: {
           name: 'integration',
