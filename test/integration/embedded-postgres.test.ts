@@ -21,6 +21,22 @@ describe('embedded PostgreSQL (the fallback when there is no database and no Doc
     }
   });
 
+  it("keeps a process's exit code: embedded-postgres's exit hook once turned every failure into 0", () => {
+    // a test run (or a command) that failed sets the exit code and ends when its work is done; with the
+    // embedded server started and stopped on the way, as npm test does on a laptop without a database
+    const script = `import { startEmbeddedPostgres } from './cli/embedded-postgres.ts';
+      const s = await startEmbeddedPostgres();
+      await s.stop();
+      process.exitCode = 3;`;
+    const result = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(result.stderr).not.toMatch(/Error/);
+    expect(result.status).toBe(3);
+  });
+
   it.runIf(isRoot && spawnSync('id', ['nobody']).status === 0)(
     'also starts as a normal (non-root) user',
     () => {
