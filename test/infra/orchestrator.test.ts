@@ -142,6 +142,7 @@ describe('MigrationOrchestrator in the example stack', () => {
           release: 'scheduled-contract',
           phases: ['contract'],
           gates: { afterExpand: false, beforeContract: false },
+          ifLocked: 'skip',
         }),
         RetryPolicy: { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 86_400 },
       },
