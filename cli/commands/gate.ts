@@ -1,10 +1,22 @@
 import { userInfo } from 'node:os';
-import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
+import {
+  SendTaskFailureCommand,
+  SendTaskHeartbeatCommand,
+  SendTaskSuccessCommand,
+  SFNClient,
+} from '@aws-sdk/client-sfn';
 import { type Command, Option } from 'commander';
 import type pg from 'pg';
 import { openConnection } from '../../core/db/connection.ts';
 import { InvalidInput, ZerodownError } from '../../core/errors.ts';
-import { decideGate, GATE_NAMES, type GateName, type GateRecord } from '../../core/gates/gates.ts';
+import {
+  decideGate,
+  findGate,
+  GATE_NAMES,
+  type GateName,
+  type GateRecord,
+  recordGateHeartbeat,
+} from '../../core/gates/gates.ts';
 import { readStateVersion } from '../../core/state/schema.ts';
 import { gateOutput, gateRejectionCause } from '../local-runner/gate-wait.ts';
 
@@ -115,6 +127,52 @@ export async function decideAndResume(
   return { gate, resumed };
 }
 
+/**
+ * Sends a heartbeat to the gate a release waits at: records it in `zerodown.gates` (where the local
+ * runner and `zerodown status` see it) and, for a Step Functions execution, calls SendTaskHeartbeat with
+ * the gate's token. A gate state with `HeartbeatSeconds` (the construct's `gateHeartbeat`) fails with
+ * States.HeartbeatTimeout when none comes in time. Throws `InvalidInput` when no gate of the release is
+ * open, and `GateNotWaiting` when Step Functions no longer waits on it (the gate is then recorded
+ * `timed_out`).
+ *
+ * @example
+ * await sendGateHeartbeat(client, new SFNClient({}), { release: 'v42' });
+ */
+export async function sendGateHeartbeat(
+  client: pg.ClientBase,
+  sfn: SFNClient,
+  request: { release: string; gate?: GateName },
+): Promise<{ gate: GateRecord; sent: GateResumption }> {
+  const gate = await recordGateHeartbeat(client, request.release, request.gate);
+  if (!gate) {
+    const decided = request.gate ? await findGate(client, request.release, request.gate) : undefined;
+    throw new InvalidInput(
+      decided
+        ? `gate ${decided.gate} of release ${request.release} was already ${decided.decision}: nothing waits for a heartbeat`
+        : `no open gate for release ${request.release}${request.gate ? ` (${request.gate})` : ''}: is the workflow waiting at a gate? "zerodown status" shows the releases`,
+    );
+  }
+  if (!gate.taskToken)
+    throw new InvalidInput(`gate ${gate.gate} of release ${gate.release} has no task token`);
+  if (gate.taskToken.startsWith(LOCAL_TOKEN_PREFIX)) return { gate, sent: 'local' };
+  try {
+    await sfn.send(new SendTaskHeartbeatCommand({ taskToken: gate.taskToken }));
+  } catch (error) {
+    const name = (error as Error).name;
+    if (name === 'TaskTimedOut' || name === 'TaskDoesNotExist') {
+      await markTimedOut(client, gate);
+      throw new GateNotWaiting(
+        `gate ${gate.gate} of release ${gate.release} is no longer waiting (it timed out, or its execution ended); start the release again`,
+      );
+    }
+    throw new ZerodownError(
+      `Step Functions refused the heartbeat for gate ${gate.gate} of release ${gate.release}: ${(error as Error).message}; check the AWS credentials and region, then run the command again`,
+      { cause: error },
+    );
+  }
+  return { gate, sent: 'step-functions' };
+}
+
 interface GateOptions {
   release: string;
   gate?: GateName;
@@ -133,7 +191,11 @@ function defaultDecider(): string {
   }
 }
 
-async function runDecision(decision: 'approved' | 'rejected', options: GateOptions): Promise<void> {
+/** Opens the database a gate command works on (it holds the gates and their tokens) and a Step Functions client. */
+async function withGateDatabase(
+  options: GateOptions,
+  work: (client: pg.ClientBase, sfn: SFNClient) => Promise<void>,
+): Promise<void> {
   if (!options.databaseUrl) {
     throw new InvalidInput('no database: pass --database-url postgres://… or set DATABASE_URL');
   }
@@ -144,7 +206,14 @@ async function runDecision(decision: 'approved' | 'rejected', options: GateOptio
         'this database has no zerodown state: no workflow ever ran here (check --database-url)',
       );
     }
-    const sfn = new SFNClient(options.region ? { region: options.region } : {});
+    await work(client, new SFNClient(options.region ? { region: options.region } : {}));
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+async function runDecision(decision: 'approved' | 'rejected', options: GateOptions): Promise<void> {
+  await withGateDatabase(options, async (client, sfn) => {
     const { gate, resumed } = await decideAndResume(client, sfn, {
       release: options.release,
       gate: options.gate,
@@ -161,16 +230,33 @@ async function runDecision(decision: 'approved' | 'rejected', options: GateOptio
         resumed === 'local' ? 'the local runner waiting on it goes on' : 'the execution was resumed';
       process.stdout.write(`${decision} gate ${gate.gate} of release ${gate.release}: ${how}\n`);
     }
-  } finally {
-    await client.end().catch(() => undefined);
-  }
+  });
 }
 
-/** `zerodown gate approve|reject`: decides the gate a release's workflow waits at and resumes it. */
+async function runHeartbeat(options: GateOptions): Promise<void> {
+  await withGateDatabase(options, async (client, sfn) => {
+    const { gate, sent } = await sendGateHeartbeat(client, sfn, {
+      release: options.release,
+      gate: options.gate,
+    });
+    if (options.format === 'json') {
+      process.stdout.write(
+        `${JSON.stringify({ release: gate.release, gate: gate.gate, heartbeat: sent })}\n`,
+      );
+    } else {
+      const to = sent === 'local' ? 'the local run' : 'Step Functions';
+      process.stdout.write(`heartbeat sent to ${to} for gate ${gate.gate} of release ${gate.release}\n`);
+    }
+  });
+}
+
+/** `zerodown gate approve|reject|heartbeat`: decides (or keeps alive) the gate a release's workflow waits at. */
 export function registerGate(program: Command): void {
   const gate = program
     .command('gate')
-    .description('approve or reject the deploy gate a release waits at (local runs and Step Functions)');
+    .description(
+      'approve, reject or send a heartbeat to the deploy gate a release waits at (local runs and Step Functions)',
+    );
   for (const [verb, decision] of [
     ['approve', 'approved'],
     ['reject', 'rejected'],
@@ -187,4 +273,15 @@ export function registerGate(program: Command): void {
       .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
       .action((options: GateOptions) => runDecision(decision, options));
   }
+  gate
+    .command('heartbeat')
+    .description(
+      'tell the gate a release waits at that the deploy is still going (needed when the construct sets gateHeartbeat)',
+    )
+    .requiredOption('--release <name>', 'the release whose workflow waits')
+    .addOption(new Option('--gate <name>', 'which gate (default: the open one)').choices([...GATE_NAMES]))
+    .addOption(new Option('--database-url <url>', 'PostgreSQL connection URL').env('DATABASE_URL'))
+    .option('--region <region>', 'AWS region of the state machine (default: the SDK configuration)')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action((options: GateOptions) => runHeartbeat(options));
 }

@@ -39,7 +39,7 @@ export function registerStatus(program: Command): void {
     );
     for (const gate of status.openGates) {
       out.push(
-        `gate: release ${gate.release} waits at ${gate.gate} since ${gate.openedAt}; "zerodown gate approve --release ${gate.release}"`,
+        `gate: release ${gate.release} waits at ${gate.gate} since ${gate.openedAt}${gate.heartbeatAt ? ` (last heartbeat ${gate.heartbeatAt})` : ''}; "zerodown gate approve --release ${gate.release}"`,
       );
     }
     if (status.lastRollbackStop) {

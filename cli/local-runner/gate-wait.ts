@@ -51,8 +51,8 @@ export interface GateWaitOptions {
   /** How long the state waits (its TimeoutSeconds, or --gate-timeout), after which it fails with States.Timeout. */
   readonly timeoutSeconds: number;
   /**
-   * The state's HeartbeatSeconds. Nothing sends SendTaskHeartbeat to a gate, so in AWS a gate with a
-   * heartbeat shorter than its timeout fails with States.HeartbeatTimeout after it; so does the local one.
+   * The state's HeartbeatSeconds: as in AWS, the gate fails with States.HeartbeatTimeout when no
+   * heartbeat (`zerodown gate heartbeat`, recorded in `zerodown.gates`) came for that long.
    */
   readonly heartbeatSeconds?: number;
   /** Told once when the run starts waiting, and when a decision arrives. */
@@ -92,9 +92,12 @@ export async function awaitGateDecision(
   options: GateWaitOptions,
 ): Promise<GateOutput> {
   const { release, gate } = gateOf(callback);
-  const heartbeatFirst =
-    options.heartbeatSeconds !== undefined && options.heartbeatSeconds < options.timeoutSeconds;
-  const deadline = Date.now() + (heartbeatFirst ? options.heartbeatSeconds! : options.timeoutSeconds) * 1000;
+  const timeoutAt = Date.now() + options.timeoutSeconds * 1000;
+  const heartbeatMs =
+    options.heartbeatSeconds !== undefined && options.heartbeatSeconds < options.timeoutSeconds
+      ? options.heartbeatSeconds * 1000
+      : undefined;
+  let expired: 'timeout' | 'heartbeat' | undefined;
   const client = await openConnection({ ...options.connection, applicationName: 'zerodown-local-gate' });
   let record: GateRecord | undefined;
   try {
@@ -121,7 +124,13 @@ export async function awaitGateDecision(
         ),
         timeoutSeconds: options.timeoutSeconds,
       });
-      record = await pollForDecision(client, release, gate, deadline, options.pollMs ?? 250);
+      const polled = await pollForDecision(client, record, {
+        timeoutAt,
+        heartbeatMs,
+        pollMs: options.pollMs ?? 250,
+      });
+      record = polled.record;
+      expired = polled.expired;
       options.onDecided?.(record, false);
     }
   } finally {
@@ -129,7 +138,7 @@ export async function awaitGateDecision(
   }
   if (record.decision === 'approved') return gateOutput(record);
   if (record.decision === 'rejected') throw new GateRejectedError(gateRejectionCause(record));
-  if (heartbeatFirst) {
+  if (expired === 'heartbeat') {
     throw Object.assign(
       new Error(`gate ${gate} of release ${release}: no heartbeat within ${options.heartbeatSeconds} s`),
       { name: 'States.HeartbeatTimeout' },
@@ -137,20 +146,32 @@ export async function awaitGateDecision(
   }
   // timed out: the state machine's own timer fails the state with States.Timeout; this only backs it up
   // unref'd: once the state has failed, nothing should wait for this backup
-  await new Promise((resolve) => setTimeout(resolve, Math.max(0, deadline - Date.now()) + 5_000).unref());
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, timeoutAt - Date.now()) + 5_000).unref());
   throw Object.assign(new Error(`gate ${gate} of release ${release} timed out`), { name: 'States.Timeout' });
 }
 
+/**
+ * Reads the gate until it is decided or a deadline passes: the state's timeout, or `heartbeatMs` after
+ * the wait began or the last heartbeat seen (each new `heartbeat_at` moves that deadline, as
+ * SendTaskHeartbeat does in AWS; measured on this clock when seen, so clock skew does not matter).
+ */
 async function pollForDecision(
   client: pg.ClientBase,
-  release: string,
-  gate: GateName,
-  deadline: number,
-  pollMs: number,
-): Promise<GateRecord> {
+  opened: GateRecord,
+  options: { timeoutAt: number; heartbeatMs?: number; pollMs: number },
+): Promise<{ record: GateRecord; expired?: 'timeout' | 'heartbeat' }> {
+  const { release, gate } = opened;
+  let lastBeat = opened.heartbeatAt?.getTime() ?? null;
+  let heartbeatAt = options.heartbeatMs === undefined ? Infinity : Date.now() + options.heartbeatMs;
   for (;;) {
     const record = await findGate(client, release, gate);
-    if (record?.decision) return record;
+    if (record?.decision) return { record };
+    const beat = record?.heartbeatAt?.getTime() ?? null;
+    if (beat !== null && beat !== lastBeat && options.heartbeatMs !== undefined) {
+      lastBeat = beat;
+      heartbeatAt = Date.now() + options.heartbeatMs;
+    }
+    const deadline = Math.min(options.timeoutAt, heartbeatAt);
     if (Date.now() >= deadline) {
       // recorded so that a late "zerodown gate approve" says the gate timed out instead of resuming nothing
       const { rows } = await client.query(
@@ -158,9 +179,10 @@ async function pollForDecision(
           WHERE release = $1 AND gate = $2 AND decision IS NULL RETURNING release`,
         [release, gate],
       );
-      if (rows[0]) return { ...(record as GateRecord), decision: 'timed_out' };
+      const expired = heartbeatAt < options.timeoutAt ? 'heartbeat' : 'timeout';
+      if (rows[0]) return { record: { ...(record ?? opened), decision: 'timed_out' }, expired };
       continue; // decided in the same instant: read it again
     }
-    await sleep(Math.min(pollMs, Math.max(1, deadline - Date.now())));
+    await sleep(Math.min(options.pollMs, Math.max(1, deadline - Date.now())));
   }
 }

@@ -17,6 +17,8 @@ export interface GateRecord {
   readonly decision: GateDecision | null;
   readonly decidedBy: string | null;
   readonly reason: string | null;
+  /** The last `zerodown gate heartbeat` while the gate was open. */
+  readonly heartbeatAt: Date | null;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: a pg row
@@ -31,7 +33,30 @@ function toRecord(row: any): GateRecord {
     decision: row.decision,
     decidedBy: row.decided_by,
     reason: row.reason,
+    heartbeatAt: row.heartbeat_at ?? null,
   };
+}
+
+/**
+ * Records a heartbeat on an open (undecided) gate and returns it; undefined when no such gate waits.
+ *
+ * @example
+ * const gate = await recordGateHeartbeat(client, 'v42'); // the release's open gate
+ */
+export async function recordGateHeartbeat(
+  client: pg.ClientBase,
+  release: string,
+  gate?: GateName,
+): Promise<GateRecord | undefined> {
+  const { rows } = await client.query(
+    `UPDATE zerodown.gates SET heartbeat_at = now()
+      WHERE release = $1 AND ($2::text IS NULL OR gate = $2) AND decision IS NULL
+        AND opened_at = (SELECT max(opened_at) FROM zerodown.gates
+                          WHERE release = $1 AND ($2::text IS NULL OR gate = $2) AND decision IS NULL)
+      RETURNING *`,
+    [release, gate ?? null],
+  );
+  return rows[0] ? toRecord(rows[0]) : undefined;
 }
 
 /**

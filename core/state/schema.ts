@@ -103,6 +103,8 @@ export const STATE_SCHEMA_STEPS: readonly string[] = [
      planned_at timestamptz NOT NULL DEFAULT now(),
      PRIMARY KEY (release, migration_id)
    );`,
+  // 4: the last heartbeat a gate got (zerodown gate heartbeat), for status and the local runner
+  `ALTER TABLE zerodown.gates ADD COLUMN heartbeat_at timestamptz;`,
 ];
 
 /**

@@ -41,7 +41,7 @@ export interface DatabaseStatus {
     | null;
   readonly lastRollbackStop: { at: string; file: string | null; reason: string | null } | null;
   /** Gates a workflow waits at now (undecided). */
-  readonly openGates: { release: string; gate: string; openedAt: string }[];
+  readonly openGates: { release: string; gate: string; openedAt: string; heartbeatAt: string | null }[];
 }
 
 /**
@@ -81,10 +81,15 @@ export async function readStatus(
       });
     }
     const gates = await client.query(
-      'SELECT release, gate, opened_at FROM zerodown.gates WHERE decision IS NULL ORDER BY opened_at',
+      'SELECT release, gate, opened_at, heartbeat_at FROM zerodown.gates WHERE decision IS NULL ORDER BY opened_at',
     );
     for (const row of gates.rows)
-      openGates.push({ release: row.release, gate: row.gate, openedAt: row.opened_at.toISOString() });
+      openGates.push({
+        release: row.release,
+        gate: row.gate,
+        openedAt: row.opened_at.toISOString(),
+        heartbeatAt: row.heartbeat_at?.toISOString() ?? null,
+      });
     const partialRows = await client.query('SELECT version, phase, statements_done FROM zerodown.partial');
     for (const row of partialRows.rows) partial.set(`${row.version}.${row.phase}`, row.statements_done);
     const lease = await new LeaseLock(client).current();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { prepareBackfill, runBackfillChunk } from '../../core/backfill/index.ts';
-import { openGate } from '../../core/gates/gates.ts';
+import { openGate, recordGateHeartbeat } from '../../core/gates/gates.ts';
 import { silentLog } from '../../core/log.ts';
 import { loadMigrations } from '../../core/migrations/load.ts';
 import type { BackfillMigration } from '../../core/migrations/types.ts';
@@ -39,6 +39,7 @@ describe('zerodown status', () => {
       taskToken: 'local:t',
     });
     // WHEN
+    await recordGateHeartbeat(db.client, 'v7');
     const text = await runCli(['status', '--database-url', db.url, '--migrations', dir]);
     const json = await runCli(['status', '--database-url', db.url, '--migrations', dir, '--format', 'json']);
     // THEN
@@ -49,13 +50,15 @@ describe('zerodown status', () => {
       ),
     );
     expect(text.stdout).toMatch(
-      /gate: release v7 waits at beforeContract since .*"zerodown gate approve --release v7"/,
+      /gate: release v7 waits at beforeContract since .* \(last heartbeat .*\); "zerodown gate approve --release v7"/,
     );
     const status = JSON.parse(json.stdout);
     expect(status.migrations.find((m: { id: string }) => m.id === '1.backfill')).toMatchObject({
       state: 'pending',
       backfill: { rowsDone: progress.rowsDone, partitions: 1, partitionsDone: 0 },
     });
-    expect(status.openGates).toEqual([expect.objectContaining({ release: 'v7', gate: 'beforeContract' })]);
+    expect(status.openGates).toEqual([
+      expect.objectContaining({ release: 'v7', gate: 'beforeContract', heartbeatAt: expect.any(String) }),
+    ]);
   });
 });

@@ -18,6 +18,7 @@ function decided(decision: GateRecord['decision'], taskToken = token): GateRecor
     decision,
     decidedBy: 'ci',
     reason: decision === 'rejected' ? 'canary error rate 4%' : null,
+    heartbeatAt: null,
   };
 }
 

@@ -1,4 +1,10 @@
-import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient, TaskTimedOut } from '@aws-sdk/client-sfn';
+import {
+  SendTaskFailureCommand,
+  SendTaskHeartbeatCommand,
+  SendTaskSuccessCommand,
+  SFNClient,
+  TaskTimedOut,
+} from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../cli/main.ts';
@@ -147,6 +153,43 @@ describe('zerodown gate', () => {
     });
     expect(sfn.calls()).toHaveLength(0);
     const none = await gate('approve', '--release', 'nope');
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('no open gate for release nope');
+  });
+
+  it("heartbeat sends SendTaskHeartbeat with the open gate's token and records when", async () => {
+    // GIVEN an execution waiting at a gate with HeartbeatSeconds
+    await openGate(db.client, {
+      release: 'g6',
+      gate: 'beforeContract',
+      executionId: 'exec-6',
+      taskToken: awsToken,
+    });
+    sfn.on(SendTaskHeartbeatCommand).resolves({});
+    // WHEN the deploy job says it is still going
+    const result = await gate('heartbeat', '--release', 'g6');
+    // THEN Step Functions gets the heartbeat, the gate stays open and the time is recorded
+    expect(result).toMatchObject({
+      code: 0,
+      stdout: 'heartbeat sent to Step Functions for gate beforeContract of release g6\n',
+    });
+    expect(sfn.commandCalls(SendTaskHeartbeatCommand).map((c) => c.args[0].input)).toEqual([
+      { taskToken: awsToken },
+    ]);
+    const open = await findGate(db.client, 'g6', 'beforeContract');
+    expect(open?.decision).toBeNull();
+    expect(open?.heartbeatAt).toBeInstanceOf(Date);
+    // a timed-out task: no longer waiting, recorded as such
+    sfn.on(SendTaskHeartbeatCommand).rejects(new TaskTimedOut({ message: 'Task Timed Out', $metadata: {} }));
+    const late = await gate('heartbeat', '--release', 'g6', '--format', 'json');
+    expect(late.code).toBe(1);
+    expect(late.stderr).toContain('no longer waiting');
+    expect((await findGate(db.client, 'g6', 'beforeContract'))?.decision).toBe('timed_out');
+    // nothing open any more: a usage error that says so
+    const decided = await gate('heartbeat', '--release', 'g6', '--gate', 'beforeContract');
+    expect(decided.code).toBe(2);
+    expect(decided.stderr).toContain('gate beforeContract of release g6 was already timed_out');
+    const none = await gate('heartbeat', '--release', 'nope');
     expect(none.code).toBe(2);
     expect(none.stderr).toContain('no open gate for release nope');
   });

@@ -1,4 +1,6 @@
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { sendGateHeartbeat } from '../../cli/commands/gate.ts';
 import type { LocalRunEvent } from '../../cli/local-runner/events.ts';
 import type { TaskHandler } from '../../cli/local-runner/handlers.ts';
 import { runLocalStateMachine } from '../../cli/local-runner/run.ts';
@@ -197,6 +199,24 @@ describe('local runner harness', () => {
       failedState: 'GateAfterExpand',
     });
     expect((await findGate(db.client, 'h7', 'afterExpand'))?.decision).toBe('timed_out');
+  });
+
+  it('keeps a gate with a heartbeat open while zerodown gate heartbeat comes, as SendTaskHeartbeat does', async () => {
+    // GIVEN a gate that fails after 1 s without a heartbeat
+    const seen: LocalRunEvent[] = [];
+    const running = run(heartbeat, 'h7-beat', {}, seen);
+    await expect.poll(() => seen.some((e) => e.type === 'gate-waiting'), { timeout: 20_000 }).toBe(true);
+    // WHEN the deploy job sends heartbeats for 2.5 s (a local token: no AWS call), then approves
+    const sfn = new SFNClient({ region: 'eu-west-1' });
+    const until = Date.now() + 2_500;
+    while (Date.now() < until) {
+      expect((await sendGateHeartbeat(db.client, sfn, { release: 'h7-beat' })).sent).toBe('local');
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    await decideGate(db.client, { release: 'h7-beat', decision: 'approved', decidedBy: 'test' });
+    // THEN the gate outlived its 1 s heartbeat timeout and the run goes on
+    const { result } = await running;
+    expect(result.status).toBe('succeeded');
   });
 
   it('fails the execution on a task result over 256 KiB, past every Catch', async () => {
