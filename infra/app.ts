@@ -95,6 +95,11 @@ export class ExampleStack extends Stack {
       value: this.orchestrator.stateMachine.stateMachineArn,
       description: 'zerodown start --state-machine-arn (or ZERODOWN_STATE_MACHINE_ARN)',
     });
+    new CfnOutput(this, 'GateFunctionName', {
+      value: this.orchestrator.functions.gate.functionName,
+      description:
+        'zerodown gate approve|reject|heartbeat --gate-function (or ZERODOWN_GATE_FUNCTION): decide gates without database access',
+    });
   }
 }
 

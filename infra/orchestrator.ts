@@ -3,6 +3,7 @@ import { Duration, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
@@ -135,6 +136,18 @@ export class MigrationOrchestrator extends Construct implements ec2.IConnectable
       tracingEnabled: true,
       comment: 'zerodown: expand, backfill, deploy gates, contract (see docs/workflow.md)',
     });
+    // decisions sent to the gate function (zerodown gate … --gate-function) resume the execution from
+    // there: a policy of its own, since the role's default policy is what the function (and so the state
+    // machine) depends on, and naming the state machine in it would be a cycle
+    new iam.Policy(this, 'GateTaskResponsePolicy', {
+      roles: [tasks.functions.gate.role!],
+      statements: [
+        new iam.PolicyStatement({
+          actions: ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'],
+          resources: [this.stateMachine.stateMachineArn],
+        }),
+      ],
+    });
     if (props.noticeTopic) {
       new events.Rule(this, 'ExecutionFailedRule', {
         description: 'zerodown executions that failed, timed out or were aborted',
@@ -169,6 +182,18 @@ export class MigrationOrchestrator extends Construct implements ec2.IConnectable
       encryptedTopic: props.noticeTopic?.masterKey !== undefined,
       distributedMap: (props.backfillMap ?? 'distributed') === 'distributed',
     });
+  }
+
+  /**
+   * Lets a CI/CD role approve, reject and send heartbeats to gates without database access:
+   * lambda:InvokeFunction on the gate function, which records the decision and resumes the execution
+   * (`zerodown gate approve --release v42 --gate-function <name>`).
+   *
+   * @example
+   * orchestrator.grantGateDecisions(deployRole);
+   */
+  grantGateDecisions(grantee: iam.IGrantable): iam.Grant {
+    return this.functions.gate.grantInvoke(grantee);
   }
 
   private resolveSecret(props: MigrationOrchestratorProps): secretsmanager.ISecret {

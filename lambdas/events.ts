@@ -73,6 +73,22 @@ export const GateEventSchema = z.object({
   timeoutSeconds: z.number().int().positive().optional(),
 });
 
+/**
+ * A decision sent to the gate function itself (`zerodown gate approve|reject|heartbeat --gate-function`),
+ * for CI/CD runners that reach AWS but not the database: the function records it and resumes the
+ * execution, as the CLI does with database access.
+ */
+export const GateDecisionEventSchema = z.strictObject({
+  action: z.enum(['approve', 'reject', 'heartbeat']),
+  release: z.string().min(1).max(100),
+  gate: z.enum(GATE_NAMES).optional(),
+  /** Who decides (recorded). */
+  decidedBy: z.string().min(1).max(200),
+  /** Why (recorded; a rejection passes it on as the failure cause). */
+  reason: z.string().max(2000).optional(),
+});
+export type GateDecisionEvent = z.output<typeof GateDecisionEventSchema>;
+
 /** One key-range partition of one backfill: a Map item. */
 export const BackfillJobSchema = z.object({
   migrationId: z.string(),

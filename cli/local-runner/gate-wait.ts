@@ -1,32 +1,8 @@
 import type pg from 'pg';
 import { type ConnectionOptions, describeConnection, openConnection } from '../../core/db/connection.ts';
+import { type GateOutput, gateOutput, gateRejectionCause } from '../../core/gates/decide.ts';
 import { decideGate, findGate, GATE_NAMES, type GateName, type GateRecord } from '../../core/gates/gates.ts';
 import type { CallbackTask } from './handlers.ts';
-
-/** The output a gate task resumes with: what `zerodown gate approve` sends with SendTaskSuccess. */
-export interface GateOutput {
-  readonly release: string;
-  readonly gate: GateName;
-  readonly decision: 'approved';
-  readonly decidedBy: string | null;
-  readonly reason: string | null;
-}
-
-/** The output of an approved gate, the same locally and through SendTaskSuccess. */
-export function gateOutput(record: GateRecord): GateOutput {
-  return {
-    release: record.release,
-    gate: record.gate,
-    decision: 'approved',
-    decidedBy: record.decidedBy,
-    reason: record.reason,
-  };
-}
-
-/** The cause of a rejected gate's `GateRejected` error, the same locally and through SendTaskFailure. */
-export function gateRejectionCause(record: GateRecord): string {
-  return `gate ${record.gate} of release ${record.release} was rejected by ${record.decidedBy ?? 'someone'}${record.reason ? `: ${record.reason}` : ''}`;
-}
 
 /** The error a rejected gate fails with: `GateRejected`, as SendTaskFailure names it. */
 export class GateRejectedError extends Error {

@@ -1,7 +1,9 @@
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { decideAndResume, sendGateHeartbeat } from '../../core/gates/decide.ts';
 import type { GateName } from '../../core/gates/gates.ts';
 import { openGateForExecution } from '../../core/workflow/gate-opening.ts';
 import { renewLease } from '../../core/workflow/task-locks.ts';
-import { GateEventSchema } from '../events.ts';
+import { GateDecisionEventSchema, GateEventSchema } from '../events.ts';
 import { parseTaskEvent, type TaskDeps, type TaskHandler, taskLog, withDatabase } from './session.ts';
 
 const WHAT_TO_DEPLOY: Record<GateName, string> = {
@@ -18,22 +20,27 @@ function waitText(seconds: number): string {
   return `${seconds} s`;
 }
 
-/** The notice a waiting gate publishes: what to do, and the commands that decide it. */
+/**
+ * The notice a waiting gate publishes: what to do, and the commands that decide it. In AWS the commands
+ * name the gate function (`--gate-function`), so they work from a runner without database access.
+ */
 export function gateNotice(gate: {
   release: string;
   gate: GateName;
   executionId: string;
   timeoutSeconds?: number;
+  gateFunction?: string;
 }): { subject: string; message: string } {
   const timeout = gate.timeoutSeconds ? `It times out after ${waitText(gate.timeoutSeconds)}.` : '';
+  const via = gate.gateFunction ? ` --gate-function ${gate.gateFunction}` : '';
   return {
     subject: `zerodown: release ${gate.release} waits at gate ${gate.gate}`.slice(0, 100),
     message: [
       `Release ${gate.release} waits at the ${gate.gate} gate (execution ${gate.executionId}).`,
       `${WHAT_TO_DEPLOY[gate.gate]}:`,
-      `  zerodown gate approve --release ${gate.release}`,
+      `  zerodown gate approve --release ${gate.release}${via}`,
       `or reject it (the expand is kept unless the execution asked for rollback):`,
-      `  zerodown gate reject --release ${gate.release} --reason '<why>'`,
+      `  zerodown gate reject --release ${gate.release}${via} --reason '<why>'`,
       timeout,
     ]
       .filter(Boolean)
@@ -51,7 +58,9 @@ export function gateNotice(gate: {
  * await gateTask(deps)({ taskToken, release: 'v42', gate: 'beforeContract', executionId, timeoutSeconds: 86400 });
  */
 export function gateTask(deps: TaskDeps): TaskHandler {
-  return async (raw) => {
+  return async (raw, context) => {
+    if (typeof raw === 'object' && raw !== null && 'action' in raw)
+      return await decideThroughFunction(deps, raw);
     const event = parseTaskEvent('gate', GateEventSchema, raw);
     const log = taskLog(deps.log, { task: 'gate', executionId: event.executionId, release: event.release });
     const record = await withDatabase(deps, 'gate', async (client) => {
@@ -64,7 +73,7 @@ export function gateTask(deps: TaskDeps): TaskHandler {
         taskToken: event.taskToken,
       });
     });
-    const notice = gateNotice(event);
+    const notice = gateNotice({ ...event, gateFunction: context?.functionName });
     log.info(`gate ${event.gate}: ${notice.message}`);
     if (deps.notify) {
       await deps
@@ -73,4 +82,38 @@ export function gateTask(deps: TaskDeps): TaskHandler {
     }
     return { release: record.release, gate: record.gate, openedAt: record.openedAt.toISOString() };
   };
+}
+
+/**
+ * A decision sent to the gate function (`zerodown gate approve|reject|heartbeat --gate-function`): the
+ * function has the database and the right to resume executions, so a CI/CD runner needs neither, only
+ * lambda:InvokeFunction on this one function (`MigrationOrchestrator.grantGateDecisions`). Records the
+ * decision (or heartbeat) in `zerodown.gates` and resumes the execution, exactly as the CLI does.
+ *
+ * @example
+ * await gateTask(deps)({ action: 'approve', release: 'v42', decidedBy: 'github-actions' });
+ * // { release: 'v42', gate: 'beforeContract', action: 'approve', resumed: 'step-functions' }
+ */
+async function decideThroughFunction(deps: TaskDeps, raw: unknown) {
+  const event = parseTaskEvent('gate', GateDecisionEventSchema, raw);
+  const log = taskLog(deps.log, { task: 'gate', release: event.release });
+  const sfn = deps.sfn ?? new SFNClient({});
+  return await withDatabase(deps, 'gate', async (client) => {
+    if (event.action === 'heartbeat') {
+      const { gate, sent } = await sendGateHeartbeat(client, sfn, event);
+      log.info(`gate ${gate.gate}: heartbeat from ${event.decidedBy}`);
+      return { release: gate.release, gate: gate.gate, action: event.action, resumed: sent };
+    }
+    const { gate, resumed } = await decideAndResume(client, sfn, {
+      release: event.release,
+      gate: event.gate,
+      decision: event.action === 'approve' ? 'approved' : 'rejected',
+      decidedBy: event.decidedBy,
+      reason: event.reason,
+    });
+    log.info(
+      `gate ${gate.gate}: ${gate.decision} by ${event.decidedBy}${event.reason ? `: ${event.reason}` : ''}`,
+    );
+    return { release: gate.release, gate: gate.gate, action: event.action, resumed };
+  });
 }

@@ -1,3 +1,4 @@
+import type { SFNClient } from '@aws-sdk/client-sfn';
 import type pg from 'pg';
 import type { z } from 'zod';
 import { type ConnectionOptions, openConnection } from '../../core/db/connection.ts';
@@ -31,12 +32,16 @@ export interface TaskDeps {
   readonly settings: TaskSettings;
   /** Publishes a notice (gate waiting); Lambda: SNS when a topic is configured. */
   notify?(notice: { subject: string; message: string }): Promise<void>;
+  /** Resumes executions waiting at gates (decisions sent to the gate function). @default new SFNClient({}) */
+  readonly sfn?: SFNClient;
 }
 
 /** The Lambda context fields the tasks use. */
 export interface TaskContext {
   getRemainingTimeInMillis?(): number;
   awsRequestId?: string;
+  /** This Lambda function's name (the gate notice names it for `--gate-function`). */
+  functionName?: string;
 }
 
 /** A task handler: the same function runs in Lambda and in the local runner. */

@@ -1,9 +1,10 @@
 import { Duration, Stack } from 'aws-cdk-lib';
-import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { ExampleStack } from '../../infra/app.ts';
+import { ExampleStack } from '../../infra/app.ts';
 import { MigrationOrchestrator } from '../../infra/orchestrator.ts';
 import { TASK_NAMES } from '../../lambdas/tasks.ts';
 import { exampleTemplate, type Json, testApp } from './synth.ts';
@@ -88,6 +89,16 @@ describe('MigrationOrchestrator in the example stack', () => {
             ]
           : []),
         { Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Effect: 'Allow', Resource: '*' },
+        // decisions sent to the gate function resume executions of this state machine, no other
+        ...(task === 'gate'
+          ? [
+              {
+                Action: ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'],
+                Effect: 'Allow',
+                Resource: { Ref: id(stack.orchestrator.stateMachine) },
+              },
+            ]
+          : []),
       ]);
       expect(
         Object.keys(
@@ -95,6 +106,27 @@ describe('MigrationOrchestrator in the example stack', () => {
         ),
       ).not.toContain(id(role));
     }
+  });
+
+  it('grantGateDecisions lets a CI/CD role invoke the gate function, and only it', () => {
+    const own = new ExampleStack(testApp(), 'ZerodownExample');
+    const deployRole = new iam.Role(own, 'DeployRole', { assumedBy: new iam.AccountRootPrincipal() });
+    own.orchestrator.grantGateDecisions(deployRole);
+    const policies = Template.fromStack(own).findResources('AWS::IAM::Policy', {
+      Properties: { Roles: [{ Ref: own.getLogicalId(deployRole.node.defaultChild as never) }] },
+    });
+    const statements = Object.values(policies).flatMap((p: Json) => p.Properties.PolicyDocument.Statement);
+    const gate = own.getLogicalId(own.orchestrator.functions.gate.node.defaultChild as never);
+    expect(statements).toEqual([
+      {
+        Action: 'lambda:InvokeFunction',
+        Effect: 'Allow',
+        Resource: [
+          { 'Fn::GetAtt': [gate, 'Arn'] },
+          { 'Fn::Join': ['', [{ 'Fn::GetAtt': [gate, 'Arn'] }, ':*']] },
+        ],
+      },
+    ]);
   });
 
   it('lets the state machine invoke exactly the task functions', () => {

@@ -1,7 +1,7 @@
 import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient, TaskTimedOut } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { resumeGate } from '../../cli/commands/gate.ts';
+import { resumeGate } from '../../core/gates/decide.ts';
 import type { GateRecord } from '../../core/gates/gates.ts';
 
 const sfn = mockClient(SFNClient);

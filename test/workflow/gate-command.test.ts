@@ -1,3 +1,4 @@
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import {
   SendTaskFailureCommand,
   SendTaskHeartbeatCommand,
@@ -10,6 +11,7 @@ import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../cli/main.ts';
 import { findGate, openGate } from '../../core/gates/gates.ts';
 import { ensureStateSchema } from '../../core/state/schema.ts';
+import { localHandlers } from '../integration/lambdas.support.ts';
 import { useFreshDatabase } from '../support/database.ts';
 
 // `zerodown gate approve|reject` end to end on a real database, Step Functions mocked.
@@ -192,5 +194,133 @@ describe('zerodown gate', () => {
     const none = await gate('heartbeat', '--release', 'nope');
     expect(none.code).toBe(2);
     expect(none.stderr).toContain('no open gate for release nope');
+  });
+
+  describe('through the gate function (a CI/CD runner without database access)', () => {
+    const lambda = mockClient(LambdaClient);
+    const encode = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
+
+    beforeEach(() => {
+      lambda.reset();
+      // Lambda's Node.js runtime: the handler's result, or its error's name and message as FunctionError
+      const { handlers } = localHandlers(db.url, 'migrations');
+      lambda.on(InvokeCommand).callsFake(async (input) => {
+        try {
+          const result = await handlers.gate(JSON.parse(String(input.Payload)));
+          return { StatusCode: 200, Payload: encode(result) };
+        } catch (error) {
+          const { name, message } = error as Error;
+          return {
+            StatusCode: 200,
+            FunctionError: 'Unhandled',
+            Payload: encode({ errorType: name, errorMessage: message }),
+          };
+        }
+      });
+    });
+
+    /** The command with --gate-function and no database URL anywhere. */
+    async function viaFunction(...args: string[]) {
+      const saved = process.env.DATABASE_URL;
+      delete process.env.DATABASE_URL;
+      const out: string[] = [];
+      const err: string[] = [];
+      vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => out.push(String(chunk)) > 0);
+      vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => err.push(String(chunk)) > 0);
+      try {
+        const code = await main([
+          'node',
+          'zerodown',
+          'gate',
+          ...args,
+          '--gate-function',
+          'zd-gate',
+          '--region',
+          'eu-west-1',
+        ]);
+        return { code, stdout: out.join(''), stderr: err.join('') };
+      } finally {
+        vi.restoreAllMocks();
+        if (saved !== undefined) process.env.DATABASE_URL = saved;
+      }
+    }
+
+    it('approve: the function records the decision and resumes the execution', async () => {
+      await openGate(db.client, {
+        release: 'g7',
+        gate: 'beforeContract',
+        executionId: 'exec-7',
+        taskToken: awsToken,
+      });
+      sfn.on(SendTaskSuccessCommand).resolves({});
+      const result = await viaFunction(
+        'approve',
+        '--release',
+        'g7',
+        '--by',
+        'github-actions',
+        '--reason',
+        'live',
+      );
+      expect(result).toMatchObject({
+        code: 0,
+        stdout: 'approved gate beforeContract of release g7: the execution was resumed\n',
+      });
+      expect(lambda.commandCalls(InvokeCommand).map((c) => c.args[0].input)).toEqual([
+        {
+          FunctionName: 'zd-gate',
+          Payload: JSON.stringify({
+            action: 'approve',
+            release: 'g7',
+            decidedBy: 'github-actions',
+            reason: 'live',
+          }),
+        },
+      ]);
+      expect(await findGate(db.client, 'g7', 'beforeContract')).toMatchObject({
+        decision: 'approved',
+        decidedBy: 'github-actions',
+        reason: 'live',
+      });
+      expect(sfn.commandCalls(SendTaskSuccessCommand)[0]!.args[0].input.taskToken).toBe(awsToken);
+    });
+
+    it("heartbeat and reject go the same way; the function's usage errors stay usage errors", async () => {
+      await openGate(db.client, {
+        release: 'g8',
+        gate: 'afterExpand',
+        executionId: 'exec-8',
+        taskToken: awsToken,
+      });
+      sfn.on(SendTaskHeartbeatCommand).resolves({});
+      sfn.on(SendTaskFailureCommand).resolves({});
+      expect(await viaFunction('heartbeat', '--release', 'g8', '--format', 'json')).toMatchObject({
+        code: 0,
+        stdout: '{"release":"g8","gate":"afterExpand","heartbeat":"step-functions"}\n',
+      });
+      expect((await findGate(db.client, 'g8', 'afterExpand'))?.heartbeatAt).toBeInstanceOf(Date);
+      expect(await viaFunction('reject', '--release', 'g8', '--reason', 'canary failed')).toMatchObject({
+        code: 0,
+      });
+      expect(sfn.commandCalls(SendTaskFailureCommand)[0]!.args[0].input).toMatchObject({
+        error: 'GateRejected',
+        cause: expect.stringContaining('canary failed'),
+      });
+      const none = await viaFunction('approve', '--release', 'nope');
+      expect(none.code).toBe(2);
+      expect(none.stderr).toContain('no open gate for release nope');
+    });
+
+    it('says what to check when the function cannot be invoked, and decides nothing', async () => {
+      lambda.on(InvokeCommand).rejects(
+        Object.assign(new Error('User is not authorized to perform: lambda:InvokeFunction'), {
+          name: 'AccessDeniedException',
+        }),
+      );
+      const result = await viaFunction('approve', '--release', 'g9');
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain('could not invoke the gate function zd-gate: User is not authorized');
+      expect(result.stderr).toContain('nothing was decided');
+    });
   });
 });

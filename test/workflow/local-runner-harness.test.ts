@@ -1,9 +1,9 @@
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { sendGateHeartbeat } from '../../cli/commands/gate.ts';
 import type { LocalRunEvent } from '../../cli/local-runner/events.ts';
 import type { TaskHandler } from '../../cli/local-runner/handlers.ts';
 import { runLocalStateMachine } from '../../cli/local-runner/run.ts';
+import { sendGateHeartbeat } from '../../core/gates/decide.ts';
 import { decideGate, findGate, openGate } from '../../core/gates/gates.ts';
 import { ensureStateSchema } from '../../core/state/schema.ts';
 import { useFreshDatabase } from '../support/database.ts';

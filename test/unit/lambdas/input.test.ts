@@ -66,5 +66,16 @@ describe('the gate notice', () => {
       "  zerodown gate reject --release v42 --reason '<why>'",
       'It times out after 90 min.',
     ]);
+    // in AWS, the commands go through the gate function: no database access needed
+    const inAws = gateNotice({
+      release: 'v42',
+      gate: 'beforeContract',
+      executionId: 'arn:e',
+      gateFunction: 'zd-Gate',
+    });
+    expect(inAws.message).toContain('  zerodown gate approve --release v42 --gate-function zd-Gate\n');
+    expect(inAws.message).toContain(
+      "  zerodown gate reject --release v42 --gate-function zd-Gate --reason '<why>'",
+    );
   });
 });

@@ -1,0 +1,193 @@
+import {
+  SendTaskFailureCommand,
+  SendTaskHeartbeatCommand,
+  SendTaskSuccessCommand,
+  type SFNClient,
+} from '@aws-sdk/client-sfn';
+import type pg from 'pg';
+import { InvalidInput, ZerodownError } from '../errors.ts';
+import { decideGate, findGate, type GateName, type GateRecord, recordGateHeartbeat } from './gates.ts';
+
+/*
+ * Deciding a gate and keeping it alive, the same from the CLI (with database access) and from the gate
+ * Lambda (for CI/CD runners that reach AWS but not the database): record in `zerodown.gates`, then
+ * resume the waiting execution with its task token.
+ */
+
+/** The output a gate task resumes with: what `zerodown gate approve` sends with SendTaskSuccess. */
+export interface GateOutput {
+  readonly release: string;
+  readonly gate: GateName;
+  readonly decision: 'approved';
+  readonly decidedBy: string | null;
+  readonly reason: string | null;
+}
+
+/** The output of an approved gate, the same locally and through SendTaskSuccess. */
+export function gateOutput(record: GateRecord): GateOutput {
+  return {
+    release: record.release,
+    gate: record.gate,
+    decision: 'approved',
+    decidedBy: record.decidedBy,
+    reason: record.reason,
+  };
+}
+
+/** The cause of a rejected gate's `GateRejected` error, the same locally and through SendTaskFailure. */
+export function gateRejectionCause(record: GateRecord): string {
+  return `gate ${record.gate} of release ${record.release} was rejected by ${record.decidedBy ?? 'someone'}${record.reason ? `: ${record.reason}` : ''}`;
+}
+
+/** Tokens the local runner hands out; it polls `zerodown.gates` instead of waiting on Step Functions. */
+export const LOCAL_TOKEN_PREFIX = 'local:';
+
+/** How the decision reached the waiting execution. */
+export type GateResumption = 'local' | 'step-functions' | 'timed-out';
+
+/** Step Functions no longer waits on this token: the gate timed out, or the execution ended. */
+export class GateNotWaiting extends ZerodownError {
+  override name = 'GateNotWaiting';
+}
+
+/**
+ * Resumes the execution waiting at a decided gate: SendTaskSuccess with {@link gateOutput} when
+ * approved, SendTaskFailure with error `GateRejected` when rejected. A `local:` token needs nothing:
+ * the local runner reads the decision from `zerodown.gates`. Returns `timed-out` when Step Functions
+ * says the task timed out or no longer exists.
+ *
+ * @example
+ * const how = await resumeGate(new SFNClient({}), await decideGate(client, { release: 'v42', decision: 'approved', decidedBy: 'ci' }));
+ */
+export async function resumeGate(sfn: SFNClient, gate: GateRecord): Promise<GateResumption> {
+  if (!gate.taskToken)
+    throw new InvalidInput(`gate ${gate.gate} of release ${gate.release} has no task token`);
+  if (gate.taskToken.startsWith(LOCAL_TOKEN_PREFIX)) return 'local';
+  try {
+    if (gate.decision === 'approved') {
+      await sfn.send(
+        new SendTaskSuccessCommand({ taskToken: gate.taskToken, output: JSON.stringify(gateOutput(gate)) }),
+      );
+    } else if (gate.decision === 'rejected') {
+      await sfn.send(
+        new SendTaskFailureCommand({
+          taskToken: gate.taskToken,
+          error: 'GateRejected',
+          cause: gateRejectionCause(gate),
+        }),
+      );
+    } else {
+      throw new InvalidInput(
+        `gate ${gate.gate} of release ${gate.release} is ${gate.decision ?? 'undecided'}`,
+      );
+    }
+    return 'step-functions';
+  } catch (error) {
+    const name = (error as Error).name;
+    if (name === 'TaskTimedOut' || name === 'TaskDoesNotExist') return 'timed-out';
+    throw error;
+  }
+}
+
+/** Puts a gate back to undecided after its decision could not reach Step Functions, so it can be retried. */
+async function undoDecision(client: pg.ClientBase, gate: GateRecord): Promise<void> {
+  await client.query(
+    'UPDATE zerodown.gates SET decision = NULL, decided_at = NULL, decided_by = NULL, reason = NULL WHERE release = $1 AND gate = $2',
+    [gate.release, gate.gate],
+  );
+}
+
+async function markTimedOut(client: pg.ClientBase, gate: GateRecord): Promise<void> {
+  await client.query(
+    "UPDATE zerodown.gates SET decision = 'timed_out', reason = coalesce(reason, '') || ' (Step Functions: the task had timed out)' WHERE release = $1 AND gate = $2",
+    [gate.release, gate.gate],
+  );
+}
+
+/** A decision taken with `zerodown gate approve|reject`. */
+export interface GateDecisionRequest {
+  readonly release: string;
+  readonly gate?: GateName;
+  readonly decision: 'approved' | 'rejected';
+  readonly decidedBy: string;
+  readonly reason?: string;
+}
+
+/**
+ * Records a gate decision in `zerodown.gates` and resumes the waiting execution with it. When Step
+ * Functions refuses the token for another reason than a timeout (credentials, network), the decision is
+ * undone so the command can simply be run again.
+ *
+ * @example
+ * await decideAndResume(client, new SFNClient({}), { release: 'v42', decision: 'approved', decidedBy: 'ci' });
+ */
+export async function decideAndResume(
+  client: pg.ClientBase,
+  sfn: SFNClient,
+  request: GateDecisionRequest,
+): Promise<{ gate: GateRecord; resumed: GateResumption }> {
+  const gate = await decideGate(client, request);
+  let resumed: GateResumption;
+  try {
+    resumed = await resumeGate(sfn, gate);
+  } catch (error) {
+    await undoDecision(client, gate);
+    throw new ZerodownError(
+      `recorded nothing: Step Functions refused the decision for gate ${gate.gate} of release ${gate.release}: ${(error as Error).message}; check the AWS credentials and region, then run the command again`,
+      { cause: error },
+    );
+  }
+  if (resumed === 'timed-out') {
+    await markTimedOut(client, gate);
+    throw new GateNotWaiting(
+      `gate ${gate.gate} of release ${gate.release} is no longer waiting (it timed out, or its execution ended); start the release again`,
+    );
+  }
+  return { gate, resumed };
+}
+
+/**
+ * Sends a heartbeat to the gate a release waits at: records it in `zerodown.gates` (where the local
+ * runner and `zerodown status` see it) and, for a Step Functions execution, calls SendTaskHeartbeat with
+ * the gate's token. A gate state with `HeartbeatSeconds` (the construct's `gateHeartbeat`) fails with
+ * States.HeartbeatTimeout when none comes in time. Throws `InvalidInput` when no gate of the release is
+ * open, and `GateNotWaiting` when Step Functions no longer waits on it (the gate is then recorded
+ * `timed_out`).
+ *
+ * @example
+ * await sendGateHeartbeat(client, new SFNClient({}), { release: 'v42' });
+ */
+export async function sendGateHeartbeat(
+  client: pg.ClientBase,
+  sfn: SFNClient,
+  request: { release: string; gate?: GateName },
+): Promise<{ gate: GateRecord; sent: GateResumption }> {
+  const gate = await recordGateHeartbeat(client, request.release, request.gate);
+  if (!gate) {
+    const decided = request.gate ? await findGate(client, request.release, request.gate) : undefined;
+    throw new InvalidInput(
+      decided
+        ? `gate ${decided.gate} of release ${request.release} was already ${decided.decision}: nothing waits for a heartbeat`
+        : `no open gate for release ${request.release}${request.gate ? ` (${request.gate})` : ''}: is the workflow waiting at a gate? "zerodown status" shows the releases`,
+    );
+  }
+  if (!gate.taskToken)
+    throw new InvalidInput(`gate ${gate.gate} of release ${gate.release} has no task token`);
+  if (gate.taskToken.startsWith(LOCAL_TOKEN_PREFIX)) return { gate, sent: 'local' };
+  try {
+    await sfn.send(new SendTaskHeartbeatCommand({ taskToken: gate.taskToken }));
+  } catch (error) {
+    const name = (error as Error).name;
+    if (name === 'TaskTimedOut' || name === 'TaskDoesNotExist') {
+      await markTimedOut(client, gate);
+      throw new GateNotWaiting(
+        `gate ${gate.gate} of release ${gate.release} is no longer waiting (it timed out, or its execution ended); start the release again`,
+      );
+    }
+    throw new ZerodownError(
+      `Step Functions refused the heartbeat for gate ${gate.gate} of release ${gate.release}: ${(error as Error).message}; check the AWS credentials and region, then run the command again`,
+      { cause: error },
+    );
+  }
+  return { gate, sent: 'step-functions' };
+}
