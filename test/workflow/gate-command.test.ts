@@ -28,24 +28,25 @@ beforeEach(() => {
   vi.restoreAllMocks();
 });
 
-async function gate(...args: string[]) {
+/** Runs `zerodown gate …args` in process, with no DATABASE_URL in the environment; returns its output. */
+async function command(args: string[]) {
+  const saved = process.env.DATABASE_URL;
+  delete process.env.DATABASE_URL;
   const out: string[] = [];
   const err: string[] = [];
   vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => out.push(String(chunk)) > 0);
   vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => err.push(String(chunk)) > 0);
-  const code = await main([
-    'node',
-    'zerodown',
-    'gate',
-    ...args,
-    '--database-url',
-    db.url,
-    '--region',
-    'eu-west-1',
-  ]);
-  vi.restoreAllMocks();
-  return { code, stdout: out.join(''), stderr: err.join('') };
+  try {
+    const code = await main(['node', 'zerodown', 'gate', ...args, '--region', 'eu-west-1']);
+    return { code, stdout: out.join(''), stderr: err.join('') };
+  } finally {
+    vi.restoreAllMocks();
+    if (saved !== undefined) process.env.DATABASE_URL = saved;
+  }
 }
+
+/** The command with the database. */
+const gate = (...args: string[]) => command([...args, '--database-url', db.url]);
 
 describe('zerodown gate', () => {
   it('approve records the decision and sends SendTaskSuccess with the waiting token', async () => {
@@ -220,30 +221,7 @@ describe('zerodown gate', () => {
     });
 
     /** The command with --gate-function and no database URL anywhere. */
-    async function viaFunction(...args: string[]) {
-      const saved = process.env.DATABASE_URL;
-      delete process.env.DATABASE_URL;
-      const out: string[] = [];
-      const err: string[] = [];
-      vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => out.push(String(chunk)) > 0);
-      vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => err.push(String(chunk)) > 0);
-      try {
-        const code = await main([
-          'node',
-          'zerodown',
-          'gate',
-          ...args,
-          '--gate-function',
-          'zd-gate',
-          '--region',
-          'eu-west-1',
-        ]);
-        return { code, stdout: out.join(''), stderr: err.join('') };
-      } finally {
-        vi.restoreAllMocks();
-        if (saved !== undefined) process.env.DATABASE_URL = saved;
-      }
-    }
+    const viaFunction = (...args: string[]) => command([...args, '--gate-function', 'zd-gate']);
 
     it('approve: the function records the decision and resumes the execution', async () => {
       await openGate(db.client, {
