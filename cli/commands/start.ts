@@ -88,7 +88,7 @@ export function registerStart(program: Command): void {
         });
         if (position.status === 'WAITING_AT_GATE') {
           log.info(
-            `waiting at gate ${position.gate}: deploy, then run "zerodown gate approve --release ${options.release}"`,
+            `waiting at gate ${position.gate}: deploy, then run "zerodown gate approve --release ${options.release}" (from a runner without database access, with --gate-function or ZERODOWN_GATE_FUNCTION set to the stack output GateFunctionName)`,
           );
         } else if (position.status === 'RUNNING') {
           log.error(`still running after --wait-timeout ${formatDuration(options.waitTimeout)}`);
