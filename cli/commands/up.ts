@@ -1,7 +1,7 @@
 import { type Command, Option } from 'commander';
 import { runBackfillToCompletion } from '../../core/backfill/index.ts';
 import { parseDuration } from '../../core/duration.ts';
-import { InvalidInput } from '../../core/errors.ts';
+import { InvalidInput, LintFailed } from '../../core/errors.ts';
 import { gatePendingMigrations, loadLintConfig } from '../../core/lint/index.ts';
 import { holdMigrationLocks, newRunId } from '../../core/locks/hold.ts';
 import { loadMigrations } from '../../core/migrations/load.ts';
@@ -61,12 +61,20 @@ export function registerUp(program: Command): void {
         phases: phases.flat(),
         to: options.to,
       });
-      const { lintOverride } = await gatePendingMigrations(migrations, {
-        pending: pending.map((m) => m.id),
-        config: lintConfig,
-        allowLintErrors: options.allowLintErrors,
-        log,
-      });
+      let lintOverride: string | undefined;
+      let lintFailure: LintFailed | undefined;
+      try {
+        ({ lintOverride } = await gatePendingMigrations(migrations, {
+          pending: pending.map((m) => m.id),
+          config: lintConfig,
+          allowLintErrors: options.allowLintErrors,
+          log,
+        }));
+      } catch (error) {
+        // a dry run still shows what would run; it then fails with the findings, as the real run would
+        if (!(options.dryRun && error instanceof LintFailed)) throw error;
+        lintFailure = error;
+      }
       const run = async () => {
         let count = 0;
         for (const phase of phases) {
@@ -96,7 +104,11 @@ export function registerUp(program: Command): void {
               : `applied ${count} migration(s)`,
         );
       };
-      if (options.dryRun) return await run();
+      if (options.dryRun) {
+        await run();
+        if (lintFailure) throw lintFailure;
+        return;
+      }
       await holdMigrationLocks(
         client,
         connection,

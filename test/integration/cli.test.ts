@@ -87,4 +87,24 @@ describe('zerodown up as separate processes', () => {
     expect(result.stderr).toMatch(/cannot connect to postgres:\/\/.*:\*\*\*@/);
     expect(result.stderr).not.toContain('sup3r-s3cret');
   });
+
+  it('up --dry-run with a lint error still shows what would run, then fails with the findings; nothing applied', async () => {
+    const dir = await migrationsDir({
+      '20_orders_idx.sql':
+        '-- migrate:up\nCREATE INDEX dry_idx ON dry_orders (id);\n-- migrate:down\nDROP INDEX dry_idx;\n',
+    });
+    const dry = await runCli(['up', '--database-url', db.url, '--migrations', dir, '--dry-run']);
+    expect(dry.code).toBe(1);
+    expect(dry.stderr).toContain('CREATE INDEX dry_idx ON dry_orders (id);');
+    expect(dry.stderr).toContain('dry run: 1 migration(s) would be applied');
+    expect(dry.stderr).toMatch(/lint found 1 error\(s\) in the pending migrations; nothing was applied/);
+    expect(dry.stderr).toContain('20_orders_idx.sql:2:');
+    const real = await runCli(['up', '--database-url', db.url, '--migrations', dir]);
+    expect(real.code).toBe(1);
+    expect(real.stderr).not.toContain('would be applied');
+    const { rows } = await db.client.query(
+      "SELECT count(*)::int AS n FROM zerodown.migrations WHERE version = '20'",
+    );
+    expect(rows[0].n).toBe(0);
+  });
 });
