@@ -5,6 +5,8 @@ import type { SchemaMigration } from '../migrations/types.ts';
 import { type AppliedResult, applySchemaMigration, type RunnerOptions } from '../runner/apply.ts';
 import { runScript } from '../runner/execute-script.ts';
 import { concurrentIndexTarget, dropInvalidIndexes } from '../runner/invalid-index.ts';
+import { quoteIdent } from '../sql/identifiers.ts';
+import type { SqlStatement } from '../sql/statements.ts';
 import {
   clearPartialProgress,
   readPartialProgress,
@@ -26,10 +28,15 @@ import {
 /** Builds of one statement this execution may start before giving up (sessions that vanished). */
 export const MAX_BUILD_ATTEMPTS = 3;
 
-/** An index build still running when the task's budget ran out: the workflow waits and calls again. */
+/**
+ * An index build (or a constraint validation) still running when the task's budget ran out: the workflow
+ * waits and calls again.
+ */
 export interface IndexBuildReport {
   readonly migration: string;
   readonly file: string;
+  readonly kind: 'index' | 'validate';
+  /** The index being built, or the constraint being validated. */
   readonly index: string;
   readonly table: string;
   readonly phase: string | null;
@@ -54,16 +61,56 @@ export interface StepwiseOptions extends RunnerOptions {
   readonly pollMs?: number;
 }
 
-/** The CREATE INDEX CONCURRENTLY statements of a migration that run on their own session (named ones). */
+/** A relation in the parse tree (`{ schemaname?, relname }`). */
+interface RangeVar {
+  readonly schemaname?: string;
+  readonly relname: string;
+}
+
+/** The constraint an `ALTER TABLE … VALIDATE CONSTRAINT` statement (and nothing else) validates. */
+function validateTarget(statement: SqlStatement): { relation: RangeVar; constraint: string } | undefined {
+  const body = statement.node.AlterTableStmt;
+  const commands = body?.cmds ?? [];
+  const command = commands[0]?.AlterTableCmd;
+  if (commands.length !== 1 || command?.subtype !== 'AT_ValidateConstraint' || !command.name)
+    return undefined;
+  return { relation: body.relation ?? {}, constraint: command.name };
+}
+
+function qualified(relation: RangeVar): string {
+  return relation.schemaname
+    ? `${quoteIdent(relation.schemaname)}.${quoteIdent(relation.relname)}`
+    : quoteIdent(relation.relname);
+}
+
+/**
+ * The statements of a migration that run on their own session: named CREATE INDEX CONCURRENTLY (in a
+ * migration outside a transaction, as it must be), and ALTER TABLE … VALIDATE CONSTRAINT in a migration
+ * outside a transaction or alone in its migration (then running it alone is the same transaction).
+ */
 export function indexBuildTargets(migration: SchemaMigration): Map<number, IndexBuildTarget> {
   const targets = new Map<number, IndexBuildTarget>();
-  if (migration.up.transaction) return targets;
-  migration.up.statements.forEach((statement, index) => {
-    const target = concurrentIndexTarget(statement);
+  const { statements } = migration.up;
+  statements.forEach((statement, index) => {
+    const key = `zerodown-build:${migration.version}:${migration.phase}:${index + 1}`.slice(0, 63);
+    const validate = validateTarget(statement);
+    if (validate && (!migration.up.transaction || statements.length === 1)) {
+      targets.set(index, {
+        kind: 'validate',
+        key,
+        table: qualified(validate.relation),
+        tableName: [validate.relation.schemaname, validate.relation.relname].filter(Boolean).join('.'),
+        index: validate.constraint,
+        sql: statement.sql,
+      });
+      return;
+    }
+    const target = migration.up.transaction ? undefined : concurrentIndexTarget(statement);
     if (!target?.index) return; // unnamed: the runner builds it inline
     const relation = statement.node.IndexStmt?.relation ?? {};
     targets.set(index, {
-      key: `zerodown-build:${migration.version}:${migration.phase}:${index + 1}`.slice(0, 63),
+      kind: 'index',
+      key,
       table: target.table,
       tableName: [relation.schemaname, relation.relname].filter(Boolean).join('.'),
       index: target.index,
@@ -73,16 +120,26 @@ export function indexBuildTargets(migration: SchemaMigration): Map<number, Index
   return targets;
 }
 
+/** The event that records each start of a statement on its own session (counted for attempts). */
+const STARTED_EVENT = { index: 'index_build_started', validate: 'validation_started' } as const;
+
 async function buildAttempts(
   client: pg.ClientBase,
   migration: SchemaMigration,
   statement: number,
+  target: IndexBuildTarget,
   executionId: string,
 ): Promise<{ ever: number; thisExecution: number }> {
   const { rows } = await client.query<{ ever: string; mine: string }>(
     `SELECT count(*) AS ever, count(*) FILTER (WHERE execution_id = $4) AS mine FROM zerodown.events
-      WHERE event = 'index_build_started' AND version = $1 AND phase = $2 AND detail LIKE $3`,
-    [migration.version, migration.phase, `statement ${statement} (%`, executionId],
+      WHERE event = $5 AND version = $1 AND phase = $2 AND detail LIKE $3`,
+    [
+      migration.version,
+      migration.phase,
+      `statement ${statement} (%`,
+      executionId,
+      STARTED_EVENT[target.kind],
+    ],
   );
   return { ever: Number(rows[0]?.ever ?? 0), thisExecution: Number(rows[0]?.mine ?? 0) };
 }
@@ -101,6 +158,7 @@ function report(
   return {
     migration: migration.id,
     file: migration.file,
+    kind: target.kind,
     index: target.index,
     table: target.tableName,
     phase: status.phase,
@@ -108,12 +166,21 @@ function report(
   };
 }
 
-function buildFailed(migration: SchemaMigration, statement: number, error: Error): MigrationFailed {
+function buildFailed(
+  migration: SchemaMigration,
+  statement: number,
+  target: IndexBuildTarget,
+  error: Error,
+): MigrationFailed {
   const line = migration.up.statements[statement]?.line;
   const code = (error as { code?: string }).code;
+  const after =
+    target.kind === 'index'
+      ? 'the INVALID index it left was dropped'
+      : `constraint ${target.index} stays NOT VALID (the application's writes are checked by it already); fix the rows that violate it, then run the release again`;
   return new MigrationFailed(
     migration.file,
-    `${migration.file}:${line}: ${error.message}${code ? ` (SQLSTATE ${code})` : ''}; the INVALID index it left was dropped`,
+    `${migration.file}:${line}: ${error.message}${code ? ` (SQLSTATE ${code})` : ''}; ${after}`,
     { line, cause: error },
   );
 }
@@ -146,8 +213,12 @@ async function driveBuild(
   options: StepwiseOptions,
   deadline: number,
 ): Promise<'built' | IndexBuildReport> {
-  const dropInvalid = async () =>
-    dropInvalidIndexes(client, [await qualifiedIndexName(client, target)], options.log);
+  // a failed index build leaves an INVALID index to drop; a failed validation leaves a NOT VALID
+  // constraint, which is where it started
+  const dropInvalid = async () => {
+    if (target.kind === 'index')
+      await dropInvalidIndexes(client, [await qualifiedIndexName(client, target)], options.log);
+  };
   for (;;) {
     const local = localBuildState(target.key);
     if (local.state === 'running') {
@@ -161,7 +232,7 @@ async function driveBuild(
       const status = await readIndexBuild(client, target);
       if (local.error && !sessionLost(local.error)) {
         if (status.exists && !status.valid) await dropInvalid();
-        throw buildFailed(migration, statement, local.error);
+        throw buildFailed(migration, statement, target, local.error);
       }
       if (!local.error && status.valid) return 'built';
       if (local.error)
@@ -174,20 +245,20 @@ async function driveBuild(
       await options.onWait?.();
       continue;
     }
-    const attempts = await buildAttempts(client, migration, statement + 1, options.executionId);
+    const attempts = await buildAttempts(client, migration, statement + 1, target, options.executionId);
     if (attempts.ever > 0 && status.valid) return 'built';
     if (status.exists && !status.valid) await dropInvalid();
     if (attempts.thisExecution >= MAX_BUILD_ATTEMPTS) {
       throw new MigrationFailed(
         migration.file,
-        `${migration.file}:${migration.up.statements[statement]?.line}: the build of index ${target.index} ended without a valid index ${attempts.thisExecution} times and its sessions are gone (failover, terminated backend?); see the server log, then run the release again`,
+        `${migration.file}:${migration.up.statements[statement]?.line}: ${target.kind === 'index' ? `the build of index ${target.index} ended without a valid index` : `the validation of constraint ${target.index} ended without validating it`} ${attempts.thisExecution} times and its sessions are gone (failover, terminated backend?); see the server log, then run the release again`,
       );
     }
     await recordEvent(client, {
       executionId: options.executionId,
-      event: 'index_build_started',
+      event: STARTED_EVENT[target.kind],
       migration,
-      detail: `statement ${statement + 1} (line ${migration.up.statements[statement]?.line}): index ${target.index} on ${target.tableName}, attempt ${attempts.thisExecution + 1}`,
+      detail: `statement ${statement + 1} (line ${migration.up.statements[statement]?.line}): ${target.kind === 'index' ? 'index' : 'constraint'} ${target.index} on ${target.tableName}, attempt ${attempts.thisExecution + 1}`,
     });
     await startIndexBuild(options.connection, target, options.log);
   }
@@ -223,7 +294,9 @@ export async function applyWithIndexBuilds(
     if (target) {
       const outcome = await driveBuild(client, migration, done, target, options, deadline);
       if (outcome !== 'built') return { status: 'building', build: outcome };
-      options.log.info(`${migration.file}: index ${target.index} is built and valid`);
+      options.log.info(
+        `${migration.file}: ${target.kind === 'index' ? `index ${target.index} is built and valid` : `constraint ${target.index} is validated`}`,
+      );
       done += 1;
       await savePartialProgress(client, migration, done, options.executionId);
       continue;

@@ -3,15 +3,20 @@ import { type ConnectionOptions, openConnection } from '../db/connection.ts';
 import type { Log } from '../log.ts';
 import { quoteIdent } from '../sql/identifiers.ts';
 
-/** One CREATE INDEX CONCURRENTLY of a migration: where it is and what it builds. */
+/**
+ * One long statement of a migration that runs on its own session: a CREATE INDEX CONCURRENTLY (kind
+ * `index`) or an ALTER TABLE … VALIDATE CONSTRAINT (kind `validate`). Both take only locks that let the
+ * application read and write the table (SHARE UPDATE EXCLUSIVE), so they may wait and run for hours.
+ */
 export interface IndexBuildTarget {
+  readonly kind: 'index' | 'validate';
   /** `zerodown-build:<version>:<phase>:<statement>`: the builder session's application_name. */
   readonly key: string;
   /** The table, as SQL (quoted, maybe schema-qualified). */
   readonly table: string;
   /** The table for people: `users`, `app.users`. */
   readonly tableName: string;
-  /** The index name the statement gives. */
+  /** The index the statement builds (kind `index`), or the constraint it validates (kind `validate`). */
   readonly index: string;
   readonly sql: string;
 }
@@ -27,9 +32,12 @@ export interface IndexBuildStatus {
   readonly blocksTotal: number | null;
   readonly tuplesDone: number | null;
   readonly tuplesTotal: number | null;
-  /** The index exists in the table's schema. */
+  /** The index exists in the table's schema (kind `validate`: the constraint exists on the table). */
   readonly exists: boolean;
-  /** `pg_index.indisvalid` (false while building, or left INVALID by a failed build). */
+  /**
+   * `pg_index.indisvalid` (false while building, or left INVALID by a failed build); kind `validate`:
+   * `pg_constraint.convalidated`.
+   */
   readonly valid: boolean;
 }
 
@@ -72,7 +80,9 @@ export async function startIndexBuild(
   if ((rows[0]?.version ?? 0) >= 140000) await client.query('SET client_connection_check_interval = 0');
   const build: LocalBuild = { client, settled: false, finished: Promise.resolve() };
   localBuilds.set(target.key, build);
-  log.info(`building index ${target.index} on ${target.tableName} on its own session (${target.key})`);
+  log.info(
+    `${target.kind === 'index' ? `building index ${target.index}` : `validating constraint ${target.index}`} on ${target.tableName} on its own session (${target.key})`,
+  );
   (build as { finished: Promise<void> }).finished = client
     .query(target.sql)
     .then(
@@ -152,10 +162,12 @@ export async function readIndexBuild(
     [target.key],
   );
   const index = await client.query<{ valid: boolean }>(
-    `SELECT i.indisvalid AS valid
-       FROM pg_class t JOIN pg_class c ON c.relnamespace = t.relnamespace AND c.relname = $2 AND c.relkind IN ('i', 'I')
-       JOIN pg_index i ON i.indexrelid = c.oid AND i.indrelid = t.oid
-      WHERE t.oid = to_regclass($1)`,
+    target.kind === 'index'
+      ? `SELECT i.indisvalid AS valid
+           FROM pg_class t JOIN pg_class c ON c.relnamespace = t.relnamespace AND c.relname = $2 AND c.relkind IN ('i', 'I')
+           JOIN pg_index i ON i.indexrelid = c.oid AND i.indrelid = t.oid
+          WHERE t.oid = to_regclass($1)`
+      : 'SELECT convalidated AS valid FROM pg_constraint WHERE conrelid = to_regclass($1) AND conname = $2',
     [target.table, target.index],
   );
   const row = activity.rows[0];

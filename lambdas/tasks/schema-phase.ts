@@ -93,7 +93,9 @@ export function schemaPhaseTask(
             if (outcome.status === 'building') {
               const { build } = outcome;
               log.info(
-                `${build.file}: index ${build.index} is still building (${build.phase ?? 'starting'}${build.percent === null ? '' : `, ${build.percent}%`}); the workflow checks again`,
+                build.kind === 'index'
+                  ? `${build.file}: index ${build.index} is still building (${build.phase ?? 'starting'}${build.percent === null ? '' : `, ${build.percent}%`}); the workflow checks again`
+                  : `${build.file}: constraint ${build.index} on ${build.table} is still being validated; the workflow checks again`,
               );
               return { done: false, applied: done, building: build };
             }

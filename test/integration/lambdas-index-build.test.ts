@@ -1,10 +1,9 @@
 import type pg from 'pg';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { abandonLocalBuilds } from '../../core/index-build/build.ts';
-import type { PlanResult } from '../../lambdas/events.ts';
 import { useFreshDatabase } from '../support/database.ts';
 import { migrationsDir } from '../support/migrations-dir.ts';
-import { failureOf, localHandlers } from './lambdas.support.ts';
+import { expandPlan, failureOf, localHandlers } from './lambdas.support.ts';
 
 // The design for CREATE INDEX CONCURRENTLY that outlives a task: the build runs on its own session,
 // Expand returns `done: false` when its budget is spent, and the next call finds the build running,
@@ -15,24 +14,7 @@ const EXECUTION = 'index-build-execution';
 // biome-ignore lint/suspicious/noExplicitAny: task results are JSON
 type Json = any;
 
-function planFor(expand: string[]): PlanResult {
-  return {
-    release: 'r1',
-    executionId: EXECUTION,
-    dryRun: false,
-    onGateReject: 'keep',
-    ifLocked: 'fail',
-    phases: ['expand'],
-    run: { expand: true, backfill: false, contract: false },
-    gates: { afterExpand: false, beforeContract: false },
-    expand,
-    backfill: [],
-    contract: [],
-    heldBack: [],
-    contractOnly: false,
-    lintOverride: null,
-  };
-}
+const planFor = (expand: string[]) => expandPlan(EXECUTION, expand);
 
 /** A session whose open snapshot makes CREATE INDEX CONCURRENTLY wait in its last phase. */
 async function holdOldSnapshot(): Promise<pg.Client> {

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { Log } from '../../core/log.ts';
+import type { PlanResult } from '../../lambdas/events.ts';
 import { createTaskHandlers, type TaskDeps, type TaskSettings } from '../../lambdas/tasks.ts';
 
 /** Settings small enough for tests: short chunks, two partitions. */
@@ -55,4 +56,24 @@ export async function failureOf(promise: Promise<unknown>): Promise<Error> {
     return error as Error;
   }
   throw new Error('expected the task to fail, it succeeded');
+}
+
+/** The plan of an execution that only expands: `ids` in order, no gates. */
+export function expandPlan(executionId: string, ids: string[]): PlanResult {
+  return {
+    release: 'r1',
+    executionId,
+    dryRun: false,
+    onGateReject: 'keep',
+    ifLocked: 'fail',
+    phases: ['expand'],
+    run: { expand: true, backfill: false, contract: false },
+    gates: { afterExpand: false, beforeContract: false },
+    expand: ids,
+    backfill: [],
+    contract: [],
+    heldBack: [],
+    contractOnly: false,
+    lintOverride: null,
+  };
 }
