@@ -107,6 +107,37 @@ export async function applySchemaMigration(
  * @example
  * const result = await applyPending(client, migrations, { phases: ['expand'], executionId: 'cli-1', log });
  */
+/**
+ * Before a contract migration runs: refuses it while a backfill up to its version has not finished
+ * (contract removes what the old application version still needs; `whatToRun` says how to finish it),
+ * then (unless a dry run) drops the sync triggers of the finished backfills up to it, which read the old
+ * columns contract drops. Used by `applyPending` (the CLI) and the workflow's Contract task.
+ *
+ * @example
+ * await prepareContract(client, migrations, migration, { applied, whatToRun: 'run "zerodown backfill" first', log });
+ */
+export async function prepareContract(
+  client: pg.ClientBase,
+  migrations: readonly Migration[],
+  migration: Migration,
+  options: { applied: ReadonlySet<string>; whatToRun: string; log: Log; dryRun?: boolean },
+): Promise<void> {
+  const unfinished = migrations.find(
+    (m) =>
+      m.kind === 'backfill' &&
+      !options.applied.has(m.id) &&
+      compareVersions(m.version, migration.version) <= 0,
+  );
+  if (unfinished) {
+    throw new MigrationFailed(
+      migration.file,
+      `${migration.file} cannot run before the backfill ${unfinished.file} has finished: contract removes what the old application version still needs; ${options.whatToRun}`,
+    );
+  }
+  if (!options.dryRun)
+    await removeSyncTriggers(client, migrations, { upToVersion: migration.version, log: options.log });
+}
+
 export async function applyPending(
   client: pg.ClientBase,
   migrations: readonly Migration[],
@@ -125,18 +156,12 @@ export async function applyPending(
       continue;
     }
     if (migration.phase === 'contract') {
-      const unfinished = migrations.find(
-        (m) => m.kind === 'backfill' && !done.has(m.id) && compareVersions(m.version, migration.version) <= 0,
-      );
-      if (unfinished) {
-        throw new MigrationFailed(
-          migration.file,
-          `${migration.file} cannot run before the backfill ${unfinished.file} has finished: contract removes what the old app version still needs; run "zerodown backfill" first`,
-        );
-      }
-      // the sync triggers of the (finished) backfills up to here read the old columns contract drops
-      if (!options.dryRun)
-        await removeSyncTriggers(client, migrations, { upToVersion: migration.version, log: options.log });
+      await prepareContract(client, migrations, migration, {
+        applied: done,
+        whatToRun: 'run "zerodown backfill" first',
+        log: options.log,
+        dryRun: options.dryRun,
+      });
     }
     if (options.dryRun) {
       options.log.info(`-- ${migration.file} (${migration.phase})\n${describeScript(migration.up)}`);

@@ -1,9 +1,7 @@
-import { removeSyncTriggers } from '../../core/backfill/index.ts';
-import { MigrationFailed } from '../../core/errors.ts';
 import { applyWithIndexBuilds, type IndexBuildReport } from '../../core/index-build/apply.ts';
 import { LeaseLock } from '../../core/locks/lease.ts';
-import { compareVersions } from '../../core/migrations/filename.ts';
 import type { Migration } from '../../core/migrations/types.ts';
+import { prepareContract } from '../../core/runner/apply.ts';
 import { assertNoDrift, readApplied } from '../../core/state/records.ts';
 import { withTaskLocks } from '../../core/workflow/task-locks.ts';
 import { PlanCarryingEventSchema } from '../events.ts';
@@ -68,19 +66,11 @@ export function schemaPhaseTask(
           for (const migration of wanted) {
             if (applied.has(migration.id) || migration.kind !== 'schema') continue;
             if (phase === 'contract') {
-              const unfinished = all.find(
-                (m) =>
-                  m.kind === 'backfill' &&
-                  !applied.has(m.id) &&
-                  compareVersions(m.version, migration.version) <= 0,
-              );
-              if (unfinished) {
-                throw new MigrationFailed(
-                  migration.file,
-                  `${migration.file} cannot run before the backfill ${unfinished.file} has finished: contract removes what the old application version still needs; run the release with the backfill phase first`,
-                );
-              }
-              await removeSyncTriggers(client, all, { upToVersion: migration.version, log });
+              await prepareContract(client, all, migration, {
+                applied,
+                whatToRun: 'run the release with the backfill phase first',
+                log,
+              });
             }
             const outcome = await applyWithIndexBuilds(client, migration, {
               executionId: plan.executionId,
