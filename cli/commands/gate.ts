@@ -4,12 +4,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { type Command, Option } from 'commander';
 import { openConnection } from '../../core/db/connection.ts';
 import { InvalidInput, ZerodownError } from '../../core/errors.ts';
-import {
-  decideAndResume,
-  GateNotWaiting,
-  type GateResumption,
-  sendGateHeartbeat,
-} from '../../core/gates/decide.ts';
+import { applyGateAction, GateNotWaiting, type GateResumption } from '../../core/gates/decide.ts';
 import { GATE_NAMES, type GateName } from '../../core/gates/gates.ts';
 import { readStateVersion } from '../../core/state/schema.ts';
 import type { GateDecisionEvent } from '../../lambdas/events.ts';
@@ -57,14 +52,10 @@ async function throughDatabase(action: GateAction, options: GateOptions): Promis
       );
     }
     const sfn = new SFNClient(options.region ? { region: options.region } : {});
-    if (action === 'heartbeat') {
-      const { gate, sent } = await sendGateHeartbeat(client, sfn, options);
-      return { release: gate.release, gate: gate.gate, resumed: sent };
-    }
-    const { gate, resumed } = await decideAndResume(client, sfn, {
+    const { gate, resumed } = await applyGateAction(client, sfn, {
+      action,
       release: options.release,
       gate: options.gate,
-      decision: action === 'approve' ? 'approved' : 'rejected',
       decidedBy: options.by,
       reason: options.reason,
     });

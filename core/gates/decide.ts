@@ -191,3 +191,39 @@ export async function sendGateHeartbeat(
   }
   return { gate, sent: 'step-functions' };
 }
+
+/** A gate command: `zerodown gate approve|reject|heartbeat`, from the CLI or sent to the gate function. */
+export interface GateActionRequest {
+  readonly action: 'approve' | 'reject' | 'heartbeat';
+  readonly release: string;
+  readonly gate?: GateName;
+  /** Who decides (recorded with a decision). */
+  readonly decidedBy: string;
+  readonly reason?: string;
+}
+
+/**
+ * Carries out a gate command with database access: {@link decideAndResume} for approve and reject,
+ * {@link sendGateHeartbeat} for heartbeat. The CLI calls it with `--database-url`; the gate function
+ * calls it for a runner that only reaches AWS.
+ *
+ * @example
+ * const { gate, resumed } = await applyGateAction(client, sfn, { action: 'approve', release: 'v42', decidedBy: 'ci' });
+ */
+export async function applyGateAction(
+  client: pg.ClientBase,
+  sfn: SFNClient,
+  request: GateActionRequest,
+): Promise<{ gate: GateRecord; resumed: GateResumption }> {
+  if (request.action === 'heartbeat') {
+    const { gate, sent } = await sendGateHeartbeat(client, sfn, request);
+    return { gate, resumed: sent };
+  }
+  return await decideAndResume(client, sfn, {
+    release: request.release,
+    gate: request.gate,
+    decision: request.action === 'approve' ? 'approved' : 'rejected',
+    decidedBy: request.decidedBy,
+    reason: request.reason,
+  });
+}

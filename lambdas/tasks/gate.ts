@@ -1,5 +1,5 @@
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { decideAndResume, sendGateHeartbeat } from '../../core/gates/decide.ts';
+import { applyGateAction } from '../../core/gates/decide.ts';
 import type { GateName } from '../../core/gates/gates.ts';
 import { openGateForExecution } from '../../core/workflow/gate-opening.ts';
 import { renewLease } from '../../core/workflow/task-locks.ts';
@@ -99,20 +99,11 @@ async function decideThroughFunction(deps: TaskDeps, raw: unknown) {
   const log = taskLog(deps.log, { task: 'gate', release: event.release });
   const sfn = deps.sfn ?? new SFNClient({});
   return await withDatabase(deps, 'gate', async (client) => {
-    if (event.action === 'heartbeat') {
-      const { gate, sent } = await sendGateHeartbeat(client, sfn, event);
-      log.info(`gate ${gate.gate}: heartbeat from ${event.decidedBy}`);
-      return { release: gate.release, gate: gate.gate, action: event.action, resumed: sent };
-    }
-    const { gate, resumed } = await decideAndResume(client, sfn, {
-      release: event.release,
-      gate: event.gate,
-      decision: event.action === 'approve' ? 'approved' : 'rejected',
-      decidedBy: event.decidedBy,
-      reason: event.reason,
-    });
+    const { gate, resumed } = await applyGateAction(client, sfn, event);
     log.info(
-      `gate ${gate.gate}: ${gate.decision} by ${event.decidedBy}${event.reason ? `: ${event.reason}` : ''}`,
+      event.action === 'heartbeat'
+        ? `gate ${gate.gate}: heartbeat from ${event.decidedBy}`
+        : `gate ${gate.gate}: ${gate.decision} by ${event.decidedBy}${event.reason ? `: ${event.reason}` : ''}`,
     );
     return { release: gate.release, gate: gate.gate, action: event.action, resumed };
   });
