@@ -10,13 +10,17 @@ export const DEMO_ROWS = 100_000;
 
 const write = (text: string) => process.stdout.write(`${text}\n`);
 
-/** The example application's tables as its first version has them, with DEMO_ROWS rows each. */
-async function seed(client: pg.Client): Promise<void> {
+/**
+ * The example application's tables (what `migrations/` changes) as its first version has them, with
+ * `rows` users and `rows` orders. The demo seeds them; so do the workflow and Lambda tests.
+ */
+export async function seedExampleTables(client: pg.ClientBase, rows: number): Promise<void> {
+  const n = Math.trunc(rows);
   await client.query(`
     CREATE TABLE users (id bigserial PRIMARY KEY, username text NOT NULL, created_at timestamptz NOT NULL DEFAULT now());
-    INSERT INTO users (username) SELECT 'user' || g FROM generate_series(1, ${DEMO_ROWS}) g;
+    INSERT INTO users (username) SELECT 'user' || g FROM generate_series(1, ${n}) g;
     CREATE TABLE orders (id serial PRIMARY KEY, user_id bigint NOT NULL, total numeric(12, 2) NOT NULL);
-    INSERT INTO orders (user_id, total) SELECT 1 + g % ${DEMO_ROWS}, g % 1000 FROM generate_series(1, ${DEMO_ROWS}) g;
+    INSERT INTO orders (user_id, total) SELECT 1 + g % ${n}, g % 1000 FROM generate_series(1, ${n}) g;
     ANALYZE users; ANALYZE orders;`);
 }
 
@@ -73,7 +77,7 @@ export async function runDemo(_argv: string[]): Promise<number> {
   try {
     await client.connect();
     let mark = Date.now();
-    await seed(client);
+    await seedExampleTables(client, DEMO_ROWS);
     timings.push([`seed ${DEMO_ROWS} users and ${DEMO_ROWS} orders`, Date.now() - mark]);
     write(`\nschema before (the app's first version):\n${await describeSchema(client)}\n`);
     write('$ zerodown run --local --release demo --approve-gates\n');

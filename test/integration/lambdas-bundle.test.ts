@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { copyFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
@@ -7,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExampleStack } from '../../infra/app.ts';
+import { runNode } from '../support/cli-process.ts';
 import { useFreshDatabase } from '../support/database.ts';
 import { migrationsDir } from '../support/migrations-dir.ts';
 
@@ -42,34 +42,26 @@ function startSecretsManager(secretString: string): Promise<Server> {
   return new Promise((done) => server.listen(0, '127.0.0.1', () => done(server)));
 }
 
-function runBundle(assetDir: string, environment: Record<string, string>, event: unknown): Promise<Json> {
+async function runBundle(
+  assetDir: string,
+  environment: Record<string, string>,
+  event: unknown,
+): Promise<Json> {
   const script = `
     const { handler } = await import(${JSON.stringify(join(assetDir, 'index.mjs'))});
     const context = { awsRequestId: 'r-1', functionName: 'plan', getRemainingTimeInMillis: () => 300000 };
     try { process.stdout.write(JSON.stringify({ result: await handler(${JSON.stringify(event)}, context) })); }
     catch (error) { process.stdout.write(JSON.stringify({ error: { name: error.name, message: error.message } })); }`;
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
-      cwd: assetDir,
-      env: { PATH: process.env.PATH, ...environment },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-    });
-    child.on('close', () => {
-      const last = stdout.trim().split('\n').at(-1) ?? '';
-      try {
-        done({ ...JSON.parse(last), logs: stdout, stderr });
-      } catch {
-        fail(new Error(`the bundle printed no result:\n${stdout}\n${stderr}`));
-      }
-    });
+  const { stdout, stderr } = await runNode(['--input-type=module', '-e', script], {
+    cwd: assetDir,
+    env: { PATH: process.env.PATH, ...environment },
   });
+  const last = stdout.trim().split('\n').at(-1) ?? '';
+  try {
+    return { ...JSON.parse(last), logs: stdout, stderr };
+  } catch {
+    throw new Error(`the bundle printed no result:\n${stdout}\n${stderr}`);
+  }
 }
 
 beforeAll(async () => {

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { seedExampleTables as seedDemoTables } from '../../cli/demo.ts';
 import type { Log } from '../../core/log.ts';
 import type { PlanResult } from '../../lambdas/events.ts';
 import { createTaskHandlers, type TaskDeps, type TaskSettings } from '../../lambdas/tasks.ts';
@@ -37,15 +38,10 @@ export function localHandlers(url: string, migrationsDir: string, settings: Part
   return { handlers: createTaskHandlers(deps), lines, notices };
 }
 
-/** Rows of the example tables: users and orders with `rows` rows each. */
+/** The example tables with `rows` rows each, on a database cleared of them and of zerodown's state. */
 export async function seedExampleTables(client: pg.ClientBase, rows: number): Promise<void> {
-  await client.query(`
-    DROP SCHEMA IF EXISTS zerodown CASCADE;
-    DROP TABLE IF EXISTS users, orders;
-    CREATE TABLE users (id bigserial PRIMARY KEY, username text NOT NULL, created_at timestamptz NOT NULL DEFAULT now());
-    INSERT INTO users (username) SELECT 'user' || g FROM generate_series(1, ${rows}) g;
-    CREATE TABLE orders (id serial PRIMARY KEY, user_id bigint NOT NULL, total numeric(12, 2) NOT NULL);
-    INSERT INTO orders (user_id, total) SELECT 1 + g % ${rows}, g % 1000 FROM generate_series(1, ${rows}) g;`);
+  await client.query('DROP SCHEMA IF EXISTS zerodown CASCADE; DROP TABLE IF EXISTS users, orders;');
+  await seedDemoTables(client, rows);
 }
 
 /** Runs a handler and returns the error it throws (fails the test if it does not throw). */

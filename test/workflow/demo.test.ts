@@ -1,27 +1,15 @@
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { runNode } from '../support/cli-process.ts';
 
 // `npm run demo` as a fresh clone runs it: its own embedded PostgreSQL, no database, no Docker.
 const DEMO = fileURLToPath(new URL('../../bin/demo.mjs', import.meta.url));
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-function runDemo(): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const env = { ...process.env };
-    delete env.DATABASE_URL;
-    const child = spawn(process.execPath, [DEMO], { cwd: ROOT, env, stdio: 'pipe' });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function runDemo() {
+  const env = { ...process.env };
+  delete env.DATABASE_URL;
+  return runNode([DEMO], { cwd: ROOT, env });
 }
 
 describe('npm run demo', () => {

@@ -86,15 +86,7 @@ export function runRelease(
   return startRelease(databaseUrl, template, request).done;
 }
 
-/** The example application's first version: users and orders with `rows` rows each. */
-export async function seedExampleTables(client: pg.ClientBase, rows: number): Promise<void> {
-  await client.query(`
-    CREATE TABLE users (id bigserial PRIMARY KEY, username text NOT NULL, created_at timestamptz NOT NULL DEFAULT now());
-    INSERT INTO users (username) SELECT 'user' || g FROM generate_series(1, ${rows}) g;
-    CREATE TABLE orders (id serial PRIMARY KEY, user_id bigint NOT NULL, total numeric(12, 2) NOT NULL);
-    INSERT INTO orders (user_id, total) SELECT g, g % 1000 FROM generate_series(1, ${rows}) g;
-    ANALYZE users; ANALYZE orders;`);
-}
+export { seedExampleTables } from '../../../cli/demo.ts';
 
 /** Who holds the zerodown lease now (null when nobody does). */
 export async function leaseOwner(client: pg.ClientBase): Promise<string | null> {
