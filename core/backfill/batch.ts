@@ -124,7 +124,11 @@ export async function runBatch(
     if (isLockTimeout(error) || code === QUERY_CANCELED) throw error;
     throw new MigrationFailed(
       migration.file,
-      `${migration.file}: the batch of ${target.table} after ${describeKey(partition.cursor)} failed: ${(error as Error).message}${code ? ` (SQLSTATE ${code})` : ''}; fix the spec or the data, then run the backfill again (it resumes here)`,
+      `${migration.file}: the batch of ${target.table} after ${describeKey(partition.cursor)} failed: ${(error as Error).message}${code ? ` (SQLSTATE ${code})` : ''}; ${
+        partition.cursor === null
+          ? 'no batch of it has committed, so fix the spec or the data and run the backfill again'
+          : 'fix the data and run the backfill again (it resumes here), or fix the spec and run it with --restart (rows already done are skipped by its where)'
+      }`,
       { cause: error },
     );
   }

@@ -6,6 +6,7 @@ import { ensureStateSchema } from '../state/schema.ts';
 import { type BackfillProgress, type ChunkOptions, progressOf, runBackfillChunk } from './chunk.ts';
 import { assertSameSpec, type BackfillJob, prepareBackfill } from './prepare.ts';
 import { readPartitions } from './state.ts';
+import { removeUnstartedSyncTrigger } from './undo.ts';
 
 /**
  * When every partition is done, records the backfill as applied in `zerodown.migrations` (so the
@@ -94,7 +95,8 @@ async function runPartition(
 
 /**
  * The CLI's path: prepares the backfill, runs every partition to completion (side by side when
- * `connect` is given), records it as applied, and returns the overall progress.
+ * `connect` is given), records it as applied, and returns the overall progress. When it fails before
+ * any batch committed, the sync trigger it installed is removed again.
  *
  * @example
  * await runBackfillToCompletion(client, migration, { executionId, log, onProgress: (p) => bar.update(p.rowsDone) });
@@ -115,6 +117,23 @@ export async function runBackfillToCompletion(
   for (const state of await readPartitions(client, migration.version)) {
     options.onProgress?.({ ...progressOf(state), partition: state.partition });
   }
+  try {
+    return await runPrepared(client, migration, jobs, options, started);
+  } catch (error) {
+    await removeUnstartedSyncTrigger(client, migration, options).catch((cleanup) =>
+      options.log.warn(`${migration.file}: could not remove its sync trigger: ${(cleanup as Error).message}`),
+    );
+    throw error;
+  }
+}
+
+async function runPrepared(
+  client: pg.ClientBase,
+  migration: BackfillMigration,
+  jobs: readonly BackfillJob[],
+  options: CompletionOptions,
+  started: number,
+): Promise<BackfillProgress> {
   let results: BackfillProgress[];
   const stop = { failed: false };
   if (options.connect && jobs.length > 1) {

@@ -9,6 +9,7 @@ import { planPartitions } from './partitions.ts';
 import { insertPartition, type PartitionState, readPartitions } from './state.ts';
 import { installSyncTrigger } from './sync-trigger.ts';
 import { describeTarget } from './target.ts';
+import { verifyBackfillTarget } from './verify.ts';
 
 /** One unit of backfill work: a key-range partition of one backfill migration (a Map item in the workflow). */
 export interface BackfillJob {
@@ -52,13 +53,24 @@ export function assertSameSpec(migration: BackfillMigration, rows: readonly Part
   }
 }
 
+/**
+ * Whether the recorded progress may be kept for this version of the file: it was made with the same
+ * file, or no batch of it ever committed (then an edited file simply starts over).
+ */
+function startedWith(migration: BackfillMigration, rows: readonly PartitionState[]): boolean {
+  const changed = rows.some((r) => r.checksum !== null && r.checksum !== migration.checksum);
+  const untouched = rows.every((r) => r.cursor === null && r.rowsDone === 0 && r.status !== 'done');
+  return !(changed && untouched);
+}
+
 function sameKey(a: readonly string[] | null, b: readonly string[] | null): boolean {
   return a !== null && b !== null && a.length === b.length && a.every((v, i) => v === b[i]);
 }
 
 /**
- * Prepares a backfill: installs its sync trigger (when `spec.sync`), splits the key range into
- * partitions and records one `zerodown.backfills` row per partition. Idempotent: called again (a
+ * Prepares a backfill: checks its expressions against the table (`verifyBackfillTarget`), installs its
+ * sync trigger (when `spec.sync`), splits the key range into partitions and records one
+ * `zerodown.backfills` row per partition. A file edited before any batch committed is planned again. Idempotent: called again (a
  * resume, a retried workflow step) it returns the same jobs and keeps their progress. Concurrent calls
  * agree on one plan (a transaction-level advisory lock per backfill).
  *
@@ -75,12 +87,22 @@ export async function prepareBackfill(
     await client.query('DELETE FROM zerodown.backfills WHERE version = $1', [migration.version]);
     options.log.info(`${migration.file}: earlier progress removed, starting again`);
   }
-  const existing = await readPartitions(client, migration.version);
+  let existing = await readPartitions(client, migration.version);
+  let replace = options.restart === true;
+  if (!startedWith(migration, existing)) {
+    // the file changed before any batch committed (a typo fixed): nothing ran with the old one
+    await client.query('DELETE FROM zerodown.backfills WHERE version = $1', [migration.version]);
+    options.log.info(`${migration.file}: changed before any batch committed; planning it again`);
+    existing = [];
+    replace = true;
+  }
   assertSameSpec(migration, existing);
   const target = await describeTarget(client, migration);
+  // nothing is installed until every expression is known to work on the table
+  await verifyBackfillTarget(client, migration, target, options.log);
   // before planning: rows written from now on are the trigger's, rows before it are the batches'
   if (migration.spec.sync) {
-    await installSyncTrigger(client, migration, target, options.log, { replace: options.restart });
+    await installSyncTrigger(client, migration, target, options.log, { replace });
   }
   if (existing.length > 0) {
     if (options.partitions !== undefined && options.partitions !== existing.length) {

@@ -38,7 +38,8 @@ function updateCondition(column: string, sources: readonly string[]): string {
  * The DDL of the sync trigger: a plpgsql function and two row triggers. The triggers' WHEN conditions
  * are evaluated without entering plpgsql, so the backfill's own UPDATEs (which set the target columns)
  * pay almost nothing for them. Expressions are evaluated over the new row, aliased as the table, so
- * they read exactly as in the batch UPDATE.
+ * they read exactly as in the batch UPDATE. An expression that fails on a row leaves its column NULL
+ * with a WARNING instead of failing the write: the trigger never breaks the application.
  *
  * @example
  * syncTriggerSql(target, '20260101000100'); // ['CREATE OR REPLACE FUNCTION zerodown."sync_…"() …', …]
@@ -48,8 +49,14 @@ export function syncTriggerSql(target: BackfillTarget, version: string): string[
   const fn = `zerodown.${quoteIdent(names.function)}`;
   const alias = quoteIdent(target.relationName);
   const columns = Object.keys(target.set);
+  // a value that fails to compute (a cast the row's data does not allow) must not fail the
+  // application's write: the column is left empty, for the batches to fill or to report
   const compute = (column: string) =>
-    `SELECT (${target.set[column]}) INTO NEW.${quoteIdent(column)} FROM (SELECT (NEW).*) AS ${alias};`;
+    [
+      `BEGIN SELECT (${target.set[column]}) INTO NEW.${quoteIdent(column)} FROM (SELECT (NEW).*) AS ${alias};`,
+      `EXCEPTION WHEN OTHERS THEN NEW.${quoteIdent(column)} := NULL;`,
+      `RAISE WARNING 'zerodown sync trigger: % (%), % left NULL for the backfill', SQLERRM, SQLSTATE, '${column.replaceAll("'", "''")}'; END;`,
+    ].join(' ');
   const body = [
     'BEGIN',
     "  IF TG_OP = 'INSERT' THEN",
@@ -79,7 +86,8 @@ async function inTransaction(client: pg.ClientBase, work: () => Promise<void>): 
 }
 
 /**
- * Installs the sync trigger of a backfill unless it is there already (`replace` installs it again). CREATE TRIGGER waits for
+ * Installs the sync trigger of a backfill unless it is there already (`replace` installs it again);
+ * returns whether it installed it. CREATE TRIGGER waits for
  * transactions writing the table to end, so a row written before it is visible to the first batch.
  * Runs under lock_timeout with retries (its lock would otherwise queue the application behind it).
  *
@@ -92,11 +100,15 @@ export async function installSyncTrigger(
   target: BackfillTarget,
   log: Log,
   options: { replace?: boolean } = {},
-): Promise<void> {
-  if (Object.values(target.set).some((e) => e.includes(BODY_QUOTE))) {
+): Promise<boolean> {
+  if (
+    Object.entries(target.set)
+      .flat()
+      .some((e) => e.includes(BODY_QUOTE))
+  ) {
     throw new MigrationFailed(
       migration.file,
-      `${migration.file}: an expression of set contains ${BODY_QUOTE}`,
+      `${migration.file}: set contains ${BODY_QUOTE}, which the sync trigger's body is quoted with; write the expression without it`,
     );
   }
   const names = syncObjectNames(migration.version);
@@ -104,7 +116,7 @@ export async function installSyncTrigger(
     'SELECT count(*)::int AS n FROM pg_trigger WHERE tgrelid = to_regclass($1) AND tgname = ANY ($2)',
     [target.sql, [names.insertTrigger, names.updateTrigger]],
   );
-  if (rows[0]?.n === 2 && !options.replace) return;
+  if (rows[0]?.n === 2 && !options.replace) return false;
   const statements = syncTriggerSql(target, migration.version);
   await withLockRetry(
     `installing the sync trigger of ${migration.file} on ${target.table}`,
@@ -117,6 +129,7 @@ export async function installSyncTrigger(
     { log },
   );
   log.info(`${migration.file}: sync trigger installed on ${target.table} (removed by the contract phase)`);
+  return true;
 }
 
 /** The sync triggers present in the database, by backfill version. */

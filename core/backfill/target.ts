@@ -1,9 +1,9 @@
-import { parseSync } from 'libpg-query';
 import type pg from 'pg';
 import { MigrationFailed } from '../errors.ts';
 import type { BackfillMigration } from '../migrations/types.ts';
 import { quoteIdent, quoteQualified } from '../sql/identifiers.ts';
 import { loadSqlParser } from '../sql/statements.ts';
+import { parseSqlExpression } from './expression.ts';
 
 /** What the backfill engine knows about the table a backfill writes, read from the catalog. */
 export interface BackfillTarget {
@@ -15,34 +15,16 @@ export interface BackfillTarget {
   readonly relationName: string;
   /** Key columns, in key order. */
   readonly key: readonly string[];
-  /** Target columns -> SQL expression, as in the spec. */
+  /** Target columns -> SQL expression, as in the spec with its comments removed (checked: one expression each). */
   readonly set: Readonly<Record<string, string>>;
   /** Target column -> the table's columns its expression reads (what the sync trigger watches). */
   readonly sources: Readonly<Record<string, readonly string[]>>;
-  /** Rows that still need the backfill, as SQL. */
+  /** Rows that still need the backfill, as SQL (one expression, checked). */
   readonly where: string;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: the parser's JSON tree is typed loosely on purpose
 type ParseNode = any;
-
-function parseOne(migration: BackfillMigration, what: string, sql: string): ParseNode {
-  let tree: ParseNode;
-  try {
-    tree = parseSync(sql);
-  } catch (error) {
-    throw new MigrationFailed(migration.file, `${migration.file}: ${what}: ${(error as Error).message}`, {
-      cause: error,
-    });
-  }
-  if (tree.stmts?.length !== 1 || !tree.stmts[0].stmt?.SelectStmt) {
-    throw new MigrationFailed(
-      migration.file,
-      `${migration.file}: ${what} must be one SQL expression, not statements`,
-    );
-  }
-  return tree.stmts[0].stmt.SelectStmt;
-}
 
 /** Names of the columns an expression reads; `*` when it reads the whole row (`users.*`). */
 function referencedColumns(node: ParseNode, into: Set<string>): Set<string> {
@@ -150,14 +132,15 @@ export async function describeTarget(
     );
   }
   const sources: Record<string, string[]> = {};
-  for (const [column, expression] of Object.entries(spec.set)) {
-    const select = parseOne(migration, `set.${column}`, `SELECT (${expression}) AS value`);
-    const read = referencedColumns(select.targetList, new Set());
+  const set: Record<string, string> = {};
+  for (const [column, text] of Object.entries(spec.set)) {
+    const expression = parseSqlExpression(file, `set.${column}`, text);
+    set[column] = expression.sql;
+    const read = referencedColumns(expression.node, new Set());
     sources[column] = read.has('*') ? [...columns.keys()] : [...read].filter((c) => columns.has(c));
   }
-  if (spec.where !== undefined) parseOne(migration, 'where', `SELECT 1 WHERE (${spec.where})`);
   const where =
-    spec.where ??
+    (spec.where === undefined ? undefined : parseSqlExpression(file, 'where', spec.where).sql) ??
     Object.keys(spec.set)
       .map((c) => `${quoteIdent(c)} IS NULL`)
       .join(' OR ');
@@ -167,7 +150,7 @@ export async function describeTarget(
     sql,
     relationName: dot < 0 ? spec.table : spec.table.slice(dot + 1),
     key,
-    set: spec.set,
+    set,
     sources,
     where,
   };

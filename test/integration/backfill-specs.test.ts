@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { prepareBackfill, readPartitions, runBackfillToCompletion } from '../../core/backfill/index.ts';
+import {
+  prepareBackfill,
+  readPartitions,
+  runBackfillChunk,
+  runBackfillToCompletion,
+} from '../../core/backfill/index.ts';
 import { MigrationFailed } from '../../core/errors.ts';
 import { backfillFile, createUsersTable, rewriteBackfill, rowStats } from '../support/backfill-fixtures.ts';
 import { useFreshDatabase } from '../support/database.ts';
@@ -82,10 +87,13 @@ describe('backfill specs and errors', () => {
       table: 'err_users',
       set: { display_name: 'username' },
     });
-    await prepareBackfill(db.client, started, { executionId: 'e', log });
+    const [job] = await prepareBackfill(db.client, started, { executionId: 'e', log });
+    // one batch commits with the file as it was
+    await runBackfillChunk(db.client, started, job!, { budgetMs: 1, executionId: 'e', log });
     const changed = await rewriteBackfill(started, {
       table: 'err_users',
       set: { display_name: 'upper(username)' },
+      where: 'display_name IS DISTINCT FROM upper(username)',
     });
     const error = await prepareBackfill(db.client, changed, { executionId: 'e', log }).catch((e) => e);
     expect(error).toBeInstanceOf(MigrationFailed);

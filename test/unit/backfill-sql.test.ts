@@ -69,7 +69,7 @@ describe('backfill SQL', () => {
     const [fn, insert, update] = syncTriggerSql(users, '42');
     expect(fn).toContain('CREATE OR REPLACE FUNCTION zerodown."sync_42"() RETURNS trigger LANGUAGE plpgsql');
     expect(fn).toContain(
-      'IF NEW."display_name" IS NULL THEN SELECT (username) INTO NEW."display_name" FROM (SELECT (NEW).*) AS "users"; END IF;',
+      `IF NEW."display_name" IS NULL THEN BEGIN SELECT (username) INTO NEW."display_name" FROM (SELECT (NEW).*) AS "users"; EXCEPTION WHEN OTHERS THEN NEW."display_name" := NULL; RAISE WARNING 'zerodown sync trigger: % (%), % left NULL for the backfill', SQLERRM, SQLSTATE, 'display_name'; END; END IF;`,
     );
     expect(insert).toBe(
       'CREATE TRIGGER "zerodown_sync_42_insert" BEFORE INSERT ON "users" FOR EACH ROW WHEN (NEW."display_name" IS NULL) EXECUTE FUNCTION zerodown."sync_42"()',
