@@ -3,7 +3,7 @@ import { openConnection } from '../../core/db/connection.ts';
 import { LeaseLost, LockHeld } from '../../core/errors.ts';
 import { DEFAULT_ADVISORY_LOCK_KEY, TaskAdvisoryLock } from '../../core/locks/advisory.ts';
 import { LeaseLock } from '../../core/locks/lease.ts';
-import { ensureStateSchema } from '../../core/state/schema.ts';
+import { ensureStateSchema, readStateVersion, STATE_SCHEMA_STEPS } from '../../core/state/schema.ts';
 import { useFreshDatabase } from '../support/database.ts';
 
 const db = useFreshDatabase();
@@ -34,9 +34,15 @@ describe('the lease lock', () => {
   it('can be taken over only after it expired; the old owner then finds it lost', async () => {
     await ensureStateSchema(db.client);
     const lease = new LeaseLock(db.client);
-    await lease.acquire('exec-old', { ttlMs: 300 });
+    // a TTL no slow machine outlasts: refused because it has not expired, not because the test was quick
+    await lease.acquire('exec-old', { ttlMs: 60_000 });
     await expect(lease.acquire('exec-new', { ttlMs: 60_000 })).rejects.toBeInstanceOf(LockHeld);
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    // its last heartbeat gave it 1 ms more, then the owner went quiet: wait for the server's clock to pass it
+    await lease.heartbeat('exec-old', 1);
+    const expired = async () =>
+      (await db.client.query('SELECT expires_at < clock_timestamp() AS expired FROM zerodown.lock')).rows[0]
+        .expired;
+    await expect.poll(expired, { interval: 10 }).toBe(true);
     const taken = await lease.acquire('exec-new', { ttlMs: 60_000 });
     expect(taken.owner).toBe('exec-new');
     const lost = await lease.heartbeat('exec-old', 60_000).catch((e) => e);
@@ -46,13 +52,17 @@ describe('the lease lock', () => {
   });
 
   it('is safe when many processes create the state schema at once', async () => {
+    // from nothing: the tests above created it already
+    await db.client.query('DROP SCHEMA IF EXISTS zerodown CASCADE');
     const clients = await Promise.all(
       Array.from({ length: 6 }, () => openConnection({ connection: db.url })),
     );
     try {
       await Promise.all(clients.map((c) => ensureStateSchema(c)));
-      const { rows } = await db.client.query('SELECT count(*)::int AS n FROM zerodown.state_version');
-      expect(rows[0].n).toBeGreaterThanOrEqual(1);
+      // each upgrade step applied and recorded exactly once
+      const { rows } = await db.client.query('SELECT version FROM zerodown.state_version ORDER BY version');
+      expect(rows.map((r) => r.version)).toEqual(STATE_SCHEMA_STEPS.map((_step, i) => i + 1));
+      expect(await readStateVersion(db.client)).toBe(STATE_SCHEMA_STEPS.length);
     } finally {
       await Promise.all(clients.map((c) => c.end()));
     }
