@@ -116,6 +116,49 @@ describe('the workflow definition of the example stack', () => {
     });
   });
 
+  it('renders its states in one fixed order with their targets (a change redeploys the state machine)', () => {
+    // GIVEN the definition WHEN its states are listed as rendered, each with its Next/Default/Choices/Catch targets
+    const rendered = (graph: Json) =>
+      Object.entries(graph.States as Record<string, Json>).map(([name, state]) => [name, transitions(state)]);
+    // THEN the order and the targets are exactly these: the stage builders in infra/workflow/ keep them
+    expect(rendered(definition)).toEqual([
+      ['Plan', ['IsDryRun', 'Failed']],
+      ['IsDryRun', ['AcquireLock', 'Succeeded']],
+      ['AcquireLock', ['ShouldExpand', 'ShouldSkipWhileLocked', 'ReleaseLock']],
+      ['ShouldExpand', ['ShouldGateAfterExpand', 'Expand']],
+      ['ShouldGateAfterExpand', ['ShouldBackfill', 'GateAfterExpand']],
+      ['IsExpandDone', ['WaitForExpandIndexBuild', 'ShouldGateAfterExpand']],
+      ['Expand', ['IsExpandDone', 'Rollback']],
+      ['WaitForExpandIndexBuild', ['Expand']],
+      ['Rollback', ['ReleaseLock', 'ReleaseLock']],
+      ['PrepareBackfill', ['Backfill', 'Rollback']],
+      ['ShouldBackfill', ['ShouldGateBeforeContract', 'PrepareBackfill']],
+      ['GateAfterExpand', ['ShouldBackfill', 'ShouldRollbackOnGateReject']],
+      ['ShouldRollbackOnGateReject', ['ReleaseLock', 'Rollback']],
+      ['GateBeforeContract', ['ShouldContract', 'ShouldRollbackOnGateReject']],
+      ['ShouldGateBeforeContract', ['ShouldContract', 'GateBeforeContract']],
+      ['FinishBackfills', ['ShouldGateBeforeContract', 'Rollback']],
+      ['Backfill', ['FinishBackfills', 'Rollback']],
+      ['ShouldContract', ['ReleaseLock', 'Contract']],
+      ['ReleaseLock', ['IsExecutionFailed', 'IsExecutionFailed']],
+      ['SkipWhileLocked', ['ReleaseLock']],
+      ['ShouldSkipWhileLocked', ['ReleaseLock', 'SkipWhileLocked']],
+      ['Contract', ['IsContractDone', 'ReleaseLock']],
+      ['WaitForContractIndexBuild', ['Contract']],
+      ['IsContractDone', ['WaitForContractIndexBuild', 'ReleaseLock']],
+      ['IsExecutionFailed', ['Succeeded', 'Failed', 'LockNotReleased']],
+      ['Succeeded', []],
+      ['Failed', []],
+      ['LockNotReleased', []],
+    ]);
+    expect(rendered(states.Backfill.ItemProcessor)).toEqual([
+      ['BackfillChunk', ['IsPartitionDone', 'PartitionFailed']],
+      ['IsPartitionDone', ['BackfillChunk', 'PartitionDone']],
+      ['PartitionDone', []],
+      ['PartitionFailed', []],
+    ]);
+  });
+
   it('releases the lock on every path out once AcquireLock has run', () => {
     // walk from AcquireLock without passing ReleaseLock: no end state may be reachable
     const top = definition.States as Record<string, Json>;
