@@ -295,15 +295,26 @@ describe('backfill engine', () => {
     });
     const log = recordingLog();
     const [job] = await prepareBackfill(db.client, migration, { executionId: 'test-busy', log });
+    // two sessions of this file's own, each running a statement; only they are waited on and cancelled
     const sleepers = await Promise.all([db.connect(), db.connect()]);
+    const pids = await Promise.all(
+      sleepers.map(async (c) => (await c.query('SELECT pg_backend_pid() AS pid')).rows[0].pid as number),
+    );
     const sleeping = sleepers.map((c) => c.query('SELECT pg_sleep(30)').catch(() => undefined));
     try {
-      for (;;) {
-        const { rows } = await db.client.query(
-          "SELECT count(*)::int AS n FROM pg_stat_activity WHERE state = 'active' AND query LIKE 'SELECT pg_sleep(30)%'",
-        );
-        if (rows[0].n === 2) break;
-      }
+      await expect
+        .poll(
+          async () =>
+            (
+              await db.client.query(
+                `SELECT count(*)::int AS n FROM pg_stat_activity
+                  WHERE datname = current_database() AND pid = ANY($1) AND state = 'active' AND wait_event = 'PgSleep'`,
+                [pids],
+              )
+            ).rows[0].n,
+          { interval: 10, timeout: 20_000 },
+        )
+        .toBe(2);
       const paused = await runBackfillChunk(db.client, migration, job!, {
         executionId: 'test-busy',
         log,
@@ -315,9 +326,7 @@ describe('backfill engine', () => {
         true,
       );
     } finally {
-      await db.client.query(
-        "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(30)%' AND pid <> pg_backend_pid()",
-      );
+      await db.client.query('SELECT pg_cancel_backend(pid) FROM unnest($1::int[]) AS pid', [pids]);
       await Promise.all(sleeping);
       await Promise.all(sleepers.map((c) => c.end()));
     }
