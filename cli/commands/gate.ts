@@ -7,6 +7,7 @@ import { InvalidInput, ZerodownError } from '../../core/errors.ts';
 import { applyGateAction, GateNotWaiting, type GateResumption } from '../../core/gates/decide.ts';
 import { GATE_NAMES, type GateName } from '../../core/gates/gates.ts';
 import { readStateVersion } from '../../core/state/schema.ts';
+import { StepFunctionsGateResumer } from '../../lambdas/aws/gate-resumer.ts';
 import type { GateDecisionEvent } from '../../lambdas/events.ts';
 
 interface GateOptions {
@@ -51,8 +52,10 @@ async function throughDatabase(action: GateAction, options: GateOptions): Promis
         'this database has no zerodown state: no workflow ever ran here (check --database-url)',
       );
     }
-    const sfn = new SFNClient(options.region ? { region: options.region } : {});
-    const { gate, resumed } = await applyGateAction(client, sfn, {
+    const resumer = new StepFunctionsGateResumer(
+      new SFNClient(options.region ? { region: options.region } : {}),
+    );
+    const { gate, resumed } = await applyGateAction(client, resumer, {
       action,
       release: options.release,
       gate: options.gate,

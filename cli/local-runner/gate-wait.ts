@@ -1,7 +1,14 @@
 import type pg from 'pg';
 import { type ConnectionOptions, describeConnection, openConnection } from '../../core/db/connection.ts';
 import { type GateOutput, gateOutput, gateRejectionCause } from '../../core/gates/decide.ts';
-import { decideGate, findGate, GATE_NAMES, type GateName, type GateRecord } from '../../core/gates/gates.ts';
+import {
+  decideGate,
+  findGate,
+  GATE_NAMES,
+  type GateName,
+  type GateRecord,
+  markGateTimedOut,
+} from '../../core/gates/gates.ts';
 import type { CallbackTask } from './handlers.ts';
 
 /** The error a rejected gate fails with: `GateRejected`, as SendTaskFailure names it. */
@@ -150,13 +157,13 @@ async function pollForDecision(
     const deadline = Math.min(options.timeoutAt, heartbeatAt);
     if (Date.now() >= deadline) {
       // recorded so that a late "zerodown gate approve" says the gate timed out instead of resuming nothing
-      const { rows } = await client.query(
-        `UPDATE zerodown.gates SET decision = 'timed_out', decided_at = now(), decided_by = 'zerodown run --local'
-          WHERE release = $1 AND gate = $2 AND decision IS NULL RETURNING release`,
-        [release, gate],
+      const timedOut = await markGateTimedOut(
+        client,
+        { release, gate, decision: null },
+        { by: 'zerodown run --local' },
       );
       const expired = heartbeatAt < options.timeoutAt ? 'heartbeat' : 'timeout';
-      if (rows[0]) return { record: { ...(record ?? opened), decision: 'timed_out' }, expired };
+      if (timedOut) return { record: timedOut, expired };
       continue; // decided in the same instant: read it again
     }
     await sleep(Math.min(options.pollMs, Math.max(1, deadline - Date.now())));

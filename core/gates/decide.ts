@@ -1,12 +1,14 @@
-import {
-  SendTaskFailureCommand,
-  SendTaskHeartbeatCommand,
-  SendTaskSuccessCommand,
-  type SFNClient,
-} from '@aws-sdk/client-sfn';
 import type pg from 'pg';
 import { InvalidInput, ZerodownError } from '../errors.ts';
-import { decideGate, findGate, type GateName, type GateRecord, recordGateHeartbeat } from './gates.ts';
+import {
+  clearGateDecision,
+  decideGate,
+  findGate,
+  type GateName,
+  type GateRecord,
+  markGateTimedOut,
+  recordGateHeartbeat,
+} from './gates.ts';
 
 /*
  * Deciding a gate and keeping it alive, the same from the CLI (with database access) and from the gate
@@ -42,6 +44,26 @@ export function gateRejectionCause(record: GateRecord): string {
 /** Tokens the local runner hands out; it polls `zerodown.gates` instead of waiting on Step Functions. */
 export const LOCAL_TOKEN_PREFIX = 'local:';
 
+/** Whether a waiting execution took what was sent with its task token, or no longer waits on it. */
+export type TokenDelivery = 'delivered' | 'not-waiting';
+
+/**
+ * Resumes (or keeps alive) an execution waiting on a gate's task token. Core decides what to send; the
+ * Step Functions implementation (`StepFunctionsGateResumer` in `lambdas/aws/gate-resumer.ts`) sends it.
+ * `not-waiting` means the task timed out or its execution ended; any other failure is thrown.
+ *
+ * @example
+ * const delivery = await resumer.succeed(gate.taskToken, gateOutput(gate)); // 'delivered'
+ */
+export interface GateResumer {
+  /** The gate was approved: the waiting task succeeds with `output`. */
+  succeed(taskToken: string, output: GateOutput): Promise<TokenDelivery>;
+  /** The gate was rejected: the waiting task fails with `error` (its Step Functions error name) and `cause`. */
+  fail(taskToken: string, failure: { error: string; cause: string }): Promise<TokenDelivery>;
+  /** The deploy is still going: the task's HeartbeatSeconds start again. */
+  heartbeat(taskToken: string): Promise<TokenDelivery>;
+}
+
 /** How the decision reached the waiting execution. */
 export type GateResumption = 'local' | 'step-functions' | 'timed-out';
 
@@ -57,52 +79,25 @@ export class GateNotWaiting extends ZerodownError {
  * says the task timed out or no longer exists.
  *
  * @example
- * const how = await resumeGate(new SFNClient({}), await decideGate(client, { release: 'v42', decision: 'approved', decidedBy: 'ci' }));
+ * const how = await resumeGate(resumer, await decideGate(client, { release: 'v42', decision: 'approved', decidedBy: 'ci' }));
  */
-export async function resumeGate(sfn: SFNClient, gate: GateRecord): Promise<GateResumption> {
+export async function resumeGate(resumer: GateResumer, gate: GateRecord): Promise<GateResumption> {
   if (!gate.taskToken)
     throw new InvalidInput(`gate ${gate.gate} of release ${gate.release} has no task token`);
   if (gate.taskToken.startsWith(LOCAL_TOKEN_PREFIX)) return 'local';
-  try {
-    if (gate.decision === 'approved') {
-      await sfn.send(
-        new SendTaskSuccessCommand({ taskToken: gate.taskToken, output: JSON.stringify(gateOutput(gate)) }),
-      );
-    } else if (gate.decision === 'rejected') {
-      await sfn.send(
-        new SendTaskFailureCommand({
-          taskToken: gate.taskToken,
-          error: 'GateRejected',
-          cause: gateRejectionCause(gate),
-        }),
-      );
-    } else {
-      throw new InvalidInput(
-        `gate ${gate.gate} of release ${gate.release} is ${gate.decision ?? 'undecided'}`,
-      );
-    }
-    return 'step-functions';
-  } catch (error) {
-    const name = (error as Error).name;
-    if (name === 'TaskTimedOut' || name === 'TaskDoesNotExist') return 'timed-out';
-    throw error;
+  let delivery: TokenDelivery;
+  if (gate.decision === 'approved') {
+    delivery = await resumer.succeed(gate.taskToken, gateOutput(gate));
+  } else if (gate.decision === 'rejected') {
+    delivery = await resumer.fail(gate.taskToken, { error: 'GateRejected', cause: gateRejectionCause(gate) });
+  } else {
+    throw new InvalidInput(`gate ${gate.gate} of release ${gate.release} is ${gate.decision ?? 'undecided'}`);
   }
+  return delivery === 'delivered' ? 'step-functions' : 'timed-out';
 }
 
-/** Puts a gate back to undecided after its decision could not reach Step Functions, so it can be retried. */
-async function undoDecision(client: pg.ClientBase, gate: GateRecord): Promise<void> {
-  await client.query(
-    'UPDATE zerodown.gates SET decision = NULL, decided_at = NULL, decided_by = NULL, reason = NULL WHERE release = $1 AND gate = $2',
-    [gate.release, gate.gate],
-  );
-}
-
-async function markTimedOut(client: pg.ClientBase, gate: GateRecord): Promise<void> {
-  await client.query(
-    "UPDATE zerodown.gates SET decision = 'timed_out', reason = coalesce(reason, '') || ' (Step Functions: the task had timed out)' WHERE release = $1 AND gate = $2",
-    [gate.release, gate.gate],
-  );
-}
+/** What a late decision or heartbeat notes on a gate Step Functions no longer waits on. */
+const STEP_FUNCTIONS_TIMED_OUT = ' (Step Functions: the task had timed out)';
 
 /** A decision taken with `zerodown gate approve|reject`. */
 export interface GateDecisionRequest {
@@ -119,26 +114,26 @@ export interface GateDecisionRequest {
  * undone so the command can simply be run again.
  *
  * @example
- * await decideAndResume(client, new SFNClient({}), { release: 'v42', decision: 'approved', decidedBy: 'ci' });
+ * await decideAndResume(client, resumer, { release: 'v42', decision: 'approved', decidedBy: 'ci' });
  */
 export async function decideAndResume(
   client: pg.ClientBase,
-  sfn: SFNClient,
+  resumer: GateResumer,
   request: GateDecisionRequest,
 ): Promise<{ gate: GateRecord; resumed: GateResumption }> {
   const gate = await decideGate(client, request);
   let resumed: GateResumption;
   try {
-    resumed = await resumeGate(sfn, gate);
+    resumed = await resumeGate(resumer, gate);
   } catch (error) {
-    await undoDecision(client, gate);
+    await clearGateDecision(client, gate);
     throw new ZerodownError(
       `recorded nothing: Step Functions refused the decision for gate ${gate.gate} of release ${gate.release}: ${(error as Error).message}; check the AWS credentials and region, then run the command again`,
       { cause: error },
     );
   }
   if (resumed === 'timed-out') {
-    await markTimedOut(client, gate);
+    await markGateTimedOut(client, gate, { note: STEP_FUNCTIONS_TIMED_OUT });
     throw new GateNotWaiting(
       `gate ${gate.gate} of release ${gate.release} is no longer waiting (it timed out, or its execution ended); start the release again`,
     );
@@ -155,11 +150,11 @@ export async function decideAndResume(
  * `timed_out`).
  *
  * @example
- * await sendGateHeartbeat(client, new SFNClient({}), { release: 'v42' });
+ * await sendGateHeartbeat(client, resumer, { release: 'v42' });
  */
 export async function sendGateHeartbeat(
   client: pg.ClientBase,
-  sfn: SFNClient,
+  resumer: GateResumer,
   request: { release: string; gate?: GateName },
 ): Promise<{ gate: GateRecord; sent: GateResumption }> {
   const gate = await recordGateHeartbeat(client, request.release, request.gate);
@@ -174,19 +169,19 @@ export async function sendGateHeartbeat(
   if (!gate.taskToken)
     throw new InvalidInput(`gate ${gate.gate} of release ${gate.release} has no task token`);
   if (gate.taskToken.startsWith(LOCAL_TOKEN_PREFIX)) return { gate, sent: 'local' };
+  let delivery: TokenDelivery;
   try {
-    await sfn.send(new SendTaskHeartbeatCommand({ taskToken: gate.taskToken }));
+    delivery = await resumer.heartbeat(gate.taskToken);
   } catch (error) {
-    const name = (error as Error).name;
-    if (name === 'TaskTimedOut' || name === 'TaskDoesNotExist') {
-      await markTimedOut(client, gate);
-      throw new GateNotWaiting(
-        `gate ${gate.gate} of release ${gate.release} is no longer waiting (it timed out, or its execution ended); start the release again`,
-      );
-    }
     throw new ZerodownError(
       `Step Functions refused the heartbeat for gate ${gate.gate} of release ${gate.release}: ${(error as Error).message}; check the AWS credentials and region, then run the command again`,
       { cause: error },
+    );
+  }
+  if (delivery === 'not-waiting') {
+    await markGateTimedOut(client, gate, { note: STEP_FUNCTIONS_TIMED_OUT });
+    throw new GateNotWaiting(
+      `gate ${gate.gate} of release ${gate.release} is no longer waiting (it timed out, or its execution ended); start the release again`,
     );
   }
   return { gate, sent: 'step-functions' };
@@ -208,18 +203,18 @@ export interface GateActionRequest {
  * calls it for a runner that only reaches AWS.
  *
  * @example
- * const { gate, resumed } = await applyGateAction(client, sfn, { action: 'approve', release: 'v42', decidedBy: 'ci' });
+ * const { gate, resumed } = await applyGateAction(client, resumer, { action: 'approve', release: 'v42', decidedBy: 'ci' });
  */
 export async function applyGateAction(
   client: pg.ClientBase,
-  sfn: SFNClient,
+  resumer: GateResumer,
   request: GateActionRequest,
 ): Promise<{ gate: GateRecord; resumed: GateResumption }> {
   if (request.action === 'heartbeat') {
-    const { gate, sent } = await sendGateHeartbeat(client, sfn, request);
+    const { gate, sent } = await sendGateHeartbeat(client, resumer, request);
     return { gate, resumed: sent };
   }
-  return await decideAndResume(client, sfn, {
+  return await decideAndResume(client, resumer, {
     release: request.release,
     gate: request.gate,
     decision: request.action === 'approve' ? 'approved' : 'rejected',

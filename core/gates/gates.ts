@@ -1,6 +1,11 @@
 import type pg from 'pg';
 import { InvalidInput } from '../errors.ts';
 
+/*
+ * The home of `zerodown.gates`: every statement on the table is here, called by the gate task, the
+ * CLI, the local runner and `zerodown status` alike.
+ */
+
 /** Gate names, in workflow order. */
 export const GATE_NAMES = ['afterExpand', 'beforeContract'] as const;
 export type GateName = (typeof GATE_NAMES)[number];
@@ -97,6 +102,28 @@ export async function findGate(
 }
 
 /**
+ * Opens a gate for an execution that is about to wait at it. A decision carries over only when it is an
+ * approval by the same execution (a local run of the same release resuming after a crash past the
+ * gate); a rejection, a timeout, or another execution's approval is cleared, so that this wait is decided
+ * again by a person (a Step Functions token can only be resumed by a new decision).
+ *
+ * @example
+ * await openGateForExecution(client, { release: 'v42', gate: 'beforeContract', executionId, taskToken });
+ */
+export async function openGateForExecution(
+  client: pg.ClientBase,
+  gate: { release: string; gate: GateName; executionId: string; taskToken: string },
+): Promise<GateRecord> {
+  await client.query(
+    `UPDATE zerodown.gates SET decision = NULL, decided_at = NULL, decided_by = NULL, reason = NULL
+      WHERE release = $1 AND gate = $2 AND decision IS NOT NULL
+        AND (decision <> 'approved' OR execution_id IS DISTINCT FROM $3)`,
+    [gate.release, gate.gate, gate.executionId],
+  );
+  return await openGate(client, gate);
+}
+
+/**
  * Records a decision on an open gate and returns the gate (with the task token to resume). Refuses a
  * gate that does not exist or was already decided, saying which.
  *
@@ -127,7 +154,69 @@ export async function decideGate(
   return toRecord(rows[0]);
 }
 
-/** Releases whose beforeContract gate was approved: their contract migrations may run on a schedule. */
+/**
+ * Puts a gate back to undecided (its decision could not reach Step Functions), so it can be decided again.
+ *
+ * @example
+ * await clearGateDecision(client, { release: 'v42', gate: 'beforeContract' });
+ */
+export async function clearGateDecision(
+  client: pg.ClientBase,
+  gate: { release: string; gate: GateName },
+): Promise<void> {
+  await client.query(
+    'UPDATE zerodown.gates SET decision = NULL, decided_at = NULL, decided_by = NULL, reason = NULL WHERE release = $1 AND gate = $2',
+    [gate.release, gate.gate],
+  );
+}
+
+/**
+ * Records that nothing waits at a gate any more: its wait timed out (the local runner at its deadline)
+ * or Step Functions refused a late decision or heartbeat. Only a gate still as the caller saw it
+ * (`decision`, undecided or the late decision) is marked, so that a decision taken in the same instant
+ * wins; who decided late and why are kept, with `note` appended to the reason. Returns the gate as
+ * recorded, or undefined when it changed in between.
+ *
+ * @example
+ * await markGateTimedOut(client, open, { by: 'zerodown run --local' });
+ */
+export async function markGateTimedOut(
+  client: pg.ClientBase,
+  gate: { release: string; gate: GateName; decision: GateDecision | null },
+  how: { by?: string; note?: string } = {},
+): Promise<GateRecord | undefined> {
+  const { rows } = await client.query(
+    `UPDATE zerodown.gates
+        SET decision = 'timed_out', decided_at = coalesce(decided_at, now()),
+            decided_by = coalesce(decided_by, $4),
+            reason = CASE WHEN $5::text IS NULL THEN reason ELSE coalesce(reason, '') || $5 END
+      WHERE release = $1 AND gate = $2 AND decision IS NOT DISTINCT FROM $3::text
+      RETURNING *`,
+    [gate.release, gate.gate, gate.decision, how.by ?? null, how.note ?? null],
+  );
+  return rows[0] ? toRecord(rows[0]) : undefined;
+}
+
+/**
+ * The gates workflows wait at now (undecided), oldest first.
+ *
+ * @example
+ * const waiting = await listOpenGates(client); // [{ release: 'v42', gate: 'beforeContract', … }]
+ */
+export async function listOpenGates(client: pg.ClientBase): Promise<GateRecord[]> {
+  const { rows } = await client.query(
+    'SELECT * FROM zerodown.gates WHERE decision IS NULL ORDER BY opened_at',
+  );
+  return rows.map(toRecord);
+}
+
+/**
+ * Releases whose beforeContract gate was approved, earliest approval first: their contract migrations
+ * may run on a schedule.
+ *
+ * @example
+ * const released = await releasesPastBeforeContract(client); // ['v41', 'v42']
+ */
 export async function releasesPastBeforeContract(client: pg.ClientBase): Promise<string[]> {
   const { rows } = await client.query<{ release: string }>(
     "SELECT release FROM zerodown.gates WHERE gate = 'beforeContract' AND decision = 'approved' ORDER BY decided_at",

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { releasesPastBeforeContract } from '../gates/gates.ts';
 import type { Migration } from '../migrations/types.ts';
 
 /**
@@ -34,12 +35,13 @@ export async function contractsReleasedByGates(client: pg.ClientBase): Promise<M
     "SELECT to_regclass('zerodown.release_contracts') IS NOT NULL AS ok",
   );
   if (!exists.rows[0]?.ok) return new Map();
+  const releases = await releasesPastBeforeContract(client);
   const { rows } = await client.query<{ migration_id: string; release: string }>(
-    `SELECT rc.migration_id, rc.release
-       FROM zerodown.release_contracts rc
-       JOIN zerodown.gates g ON g.release = rc.release AND g.gate = 'beforeContract' AND g.decision = 'approved'
-      ORDER BY g.decided_at DESC`,
+    'SELECT migration_id, release FROM zerodown.release_contracts WHERE release = ANY($1::text[])',
+    [releases],
   );
-  // ordered newest first, so the earliest approval wins in the map
+  // the earliest approval wins: order the rows newest approval first, so that it is set last in the map
+  const approval = new Map(releases.map((release, order) => [release, order]));
+  rows.sort((a, b) => approval.get(b.release)! - approval.get(a.release)!);
   return new Map(rows.map((row) => [row.migration_id, row.release]));
 }

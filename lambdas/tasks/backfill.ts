@@ -1,8 +1,8 @@
 import { finishBackfill, prepareBackfill, runBackfillChunk } from '../../core/backfill/index.ts';
 import { InvalidInput, MigrationFailed } from '../../core/errors.ts';
+import { withTaskLocks } from '../../core/locks/hold.ts';
 import type { BackfillMigration, Migration } from '../../core/migrations/types.ts';
 import { readApplied } from '../../core/state/records.ts';
-import { withTaskLocks } from '../../core/workflow/task-locks.ts';
 import { ChunkEventSchema, FinishEventSchema, PlanCarryingEventSchema } from '../events.ts';
 import {
   migrationsById,

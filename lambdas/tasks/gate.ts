@@ -1,8 +1,8 @@
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { applyGateAction } from '../../core/gates/decide.ts';
-import type { GateName } from '../../core/gates/gates.ts';
-import { openGateForExecution } from '../../core/workflow/gate-opening.ts';
-import { renewLease } from '../../core/workflow/task-locks.ts';
+import { type GateName, openGateForExecution } from '../../core/gates/gates.ts';
+import { renewLease } from '../../core/locks/hold.ts';
+import { StepFunctionsGateResumer } from '../aws/gate-resumer.ts';
 import { GateDecisionEventSchema, GateEventSchema } from '../events.ts';
 import { parseTaskEvent, type TaskDeps, type TaskHandler, taskLog, withDatabase } from './session.ts';
 
@@ -97,9 +97,9 @@ export function gateTask(deps: TaskDeps): TaskHandler {
 async function decideThroughFunction(deps: TaskDeps, raw: unknown) {
   const event = parseTaskEvent('gate', GateDecisionEventSchema, raw);
   const log = taskLog(deps.log, { task: 'gate', release: event.release });
-  const sfn = deps.sfn ?? new SFNClient({});
+  const resumer = new StepFunctionsGateResumer(deps.sfn ?? new SFNClient({}));
   return await withDatabase(deps, 'gate', async (client) => {
-    const { gate, resumed } = await applyGateAction(client, sfn, event);
+    const { gate, resumed } = await applyGateAction(client, resumer, event);
     log.info(
       event.action === 'heartbeat'
         ? `gate ${gate.gate}: heartbeat from ${event.decidedBy}`

@@ -1,6 +1,6 @@
+import { withTaskLocks } from '../../core/locks/hold.ts';
 import type { Migration } from '../../core/migrations/types.ts';
 import { rollback } from '../../core/runner/rollback.ts';
-import { withTaskLocks } from '../../core/workflow/task-locks.ts';
 import { RollbackEventSchema } from '../events.ts';
 import { parseTaskEvent, type TaskDeps, type TaskHandler, taskLog, withDatabase } from './session.ts';
 

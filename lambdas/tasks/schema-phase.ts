@@ -1,9 +1,9 @@
 import { applyWithIndexBuilds, type IndexBuildReport } from '../../core/index-build/apply.ts';
+import { withTaskLocks } from '../../core/locks/hold.ts';
 import { LeaseLock } from '../../core/locks/lease.ts';
 import type { Migration } from '../../core/migrations/types.ts';
 import { prepareContract } from '../../core/runner/apply.ts';
 import { assertNoDrift, readApplied } from '../../core/state/records.ts';
-import { withTaskLocks } from '../../core/workflow/task-locks.ts';
 import { PlanCarryingEventSchema } from '../events.ts';
 import {
   migrationsById,

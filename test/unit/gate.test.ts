@@ -3,9 +3,12 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { resumeGate } from '../../core/gates/decide.ts';
 import type { GateRecord } from '../../core/gates/gates.ts';
+import { StepFunctionsGateResumer } from '../../lambdas/aws/gate-resumer.ts';
 
 const sfn = mockClient(SFNClient);
 const token = 'AQCEAAAAKgAAAAMAAAAAAAAAAcw1example-task-token';
+/** The Step Functions resumer the CLI and the gate function use, on the mocked SFN client. */
+const resumer = () => new StepFunctionsGateResumer(new SFNClient({ region: 'eu-west-1' }));
 
 function decided(decision: GateRecord['decision'], taskToken = token): GateRecord {
   return {
@@ -31,7 +34,7 @@ describe('resumeGate', () => {
     // Prepare
     sfn.on(SendTaskSuccessCommand).resolves({});
     // Act
-    const how = await resumeGate(new SFNClient({ region: 'eu-west-1' }), decided('approved'));
+    const how = await resumeGate(resumer(), decided('approved'));
     // Assess
     expect(how).toBe('step-functions');
     expect(sfn.commandCalls(SendTaskSuccessCommand).map((c) => c.args[0].input)).toEqual([
@@ -53,7 +56,7 @@ describe('resumeGate', () => {
     // Prepare
     sfn.on(SendTaskFailureCommand).resolves({});
     // Act
-    await resumeGate(new SFNClient({ region: 'eu-west-1' }), decided('rejected'));
+    await resumeGate(resumer(), decided('rejected'));
     // Assess
     expect(sfn.commandCalls(SendTaskFailureCommand).map((c) => c.args[0].input)).toEqual([
       {
@@ -65,34 +68,28 @@ describe('resumeGate', () => {
   });
 
   it('calls nothing for a local token: the local runner reads the decision from the database', async () => {
-    const how = await resumeGate(new SFNClient({ region: 'eu-west-1' }), decided('approved', 'local:1234'));
+    const how = await resumeGate(resumer(), decided('approved', 'local:1234'));
     expect(how).toBe('local');
     expect(sfn.calls()).toHaveLength(0);
   });
 
   it('reports a task that timed out instead of failing', async () => {
     sfn.on(SendTaskSuccessCommand).rejects(new TaskTimedOut({ message: 'Task Timed Out', $metadata: {} }));
-    await expect(resumeGate(new SFNClient({ region: 'eu-west-1' }), decided('approved'))).resolves.toBe(
-      'timed-out',
-    );
+    await expect(resumeGate(resumer(), decided('approved'))).resolves.toBe('timed-out');
   });
 
   it('passes other Step Functions errors on (the caller undoes the decision)', async () => {
     sfn
       .on(SendTaskSuccessCommand)
       .rejects(Object.assign(new Error('not authorized'), { name: 'AccessDeniedException' }));
-    await expect(resumeGate(new SFNClient({ region: 'eu-west-1' }), decided('approved'))).rejects.toThrow(
-      'not authorized',
-    );
+    await expect(resumeGate(resumer(), decided('approved'))).rejects.toThrow('not authorized');
   });
 
   it('refuses a gate without a token or without a decision', async () => {
-    await expect(
-      resumeGate(new SFNClient({ region: 'eu-west-1' }), { ...decided('approved'), taskToken: null }),
-    ).rejects.toThrow('has no task token');
-    await expect(resumeGate(new SFNClient({ region: 'eu-west-1' }), decided(null))).rejects.toThrow(
-      'undecided',
+    await expect(resumeGate(resumer(), { ...decided('approved'), taskToken: null })).rejects.toThrow(
+      'has no task token',
     );
+    await expect(resumeGate(resumer(), decided(null))).rejects.toThrow('undecided');
     expect(sfn.calls()).toHaveLength(0);
   });
 });

@@ -6,6 +6,7 @@ import { runLocalStateMachine } from '../../cli/local-runner/run.ts';
 import { sendGateHeartbeat } from '../../core/gates/decide.ts';
 import { decideGate, findGate, openGate } from '../../core/gates/gates.ts';
 import { ensureStateSchema } from '../../core/state/schema.ts';
+import { StepFunctionsGateResumer } from '../../lambdas/aws/gate-resumer.ts';
 import { useFreshDatabase } from '../support/database.ts';
 import { tinyTemplate } from './support/tiny-stack.ts';
 
@@ -207,7 +208,7 @@ describe('local runner harness', () => {
     const running = run(heartbeat, 'h7-beat', {}, seen);
     await expect.poll(() => seen.some((e) => e.type === 'gate-waiting'), { timeout: 20_000 }).toBe(true);
     // WHEN the deploy job sends heartbeats for 2.5 s (a local token: no AWS call), then approves
-    const sfn = new SFNClient({ region: 'eu-west-1' });
+    const sfn = new StepFunctionsGateResumer(new SFNClient({ region: 'eu-west-1' }));
     const until = Date.now() + 2_500;
     while (Date.now() < until) {
       expect((await sendGateHeartbeat(db.client, sfn, { release: 'h7-beat' })).sent).toBe('local');
