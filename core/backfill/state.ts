@@ -199,3 +199,40 @@ export async function markPartition(
     [id, update.status, update.executionId, update.error ?? null],
   );
 }
+
+/** A started backfill's progress, summed over its partitions. */
+export interface BackfillProgress {
+  readonly version: string;
+  readonly rowsDone: number;
+  readonly rowsEstimated: number | null;
+  readonly partitions: number;
+  readonly partitionsDone: number;
+  readonly rowsPerSecond: number | null;
+  readonly lastError: string | null;
+  readonly updatedAt: Date;
+}
+
+/**
+ * The progress of every started backfill, summed over its partitions (what `zerodown status` shows).
+ *
+ * @example
+ * const progress = await readBackfillProgress(client); // [{ version: '20260101000200', rowsDone: 1200, … }]
+ */
+export async function readBackfillProgress(client: pg.ClientBase): Promise<BackfillProgress[]> {
+  const { rows } = await client.query(
+    `SELECT version, sum(rows_done)::bigint AS rows_done, sum(rows_estimated)::bigint AS rows_estimated,
+            count(*)::int AS partitions, count(*) FILTER (WHERE status = 'done')::int AS partitions_done,
+            sum(rows_per_second) AS rows_per_second, max(last_error) AS last_error, max(updated_at) AS updated_at
+       FROM zerodown.backfills GROUP BY version`,
+  );
+  return rows.map((row) => ({
+    version: row.version,
+    rowsDone: Number(row.rows_done),
+    rowsEstimated: row.rows_estimated === null ? null : Number(row.rows_estimated),
+    partitions: row.partitions,
+    partitionsDone: row.partitions_done,
+    rowsPerSecond: row.rows_per_second === null ? null : Number(row.rows_per_second),
+    lastError: row.last_error,
+    updatedAt: row.updated_at,
+  }));
+}

@@ -134,3 +134,34 @@ export async function clearPartialProgress(client: pg.ClientBase, migration: Mig
     migration.phase,
   ]);
 }
+
+/**
+ * How often statement `statement` (1-based) of a migration was started on its own session, ever and by
+ * this execution: the `event` rows (`index_build_started`, `validation_started`) whose detail begins
+ * `statement N (`, as the runner of those statements records them.
+ *
+ * @example
+ * const { ever, thisExecution } = await countStatementStarts(client, { event: 'index_build_started', migration, statement: 2, executionId });
+ */
+export async function countStatementStarts(
+  client: pg.ClientBase,
+  starts: {
+    event: string;
+    migration: Pick<Migration, 'version' | 'phase'>;
+    statement: number;
+    executionId: string;
+  },
+): Promise<{ ever: number; thisExecution: number }> {
+  const { rows } = await client.query<{ ever: string; mine: string }>(
+    `SELECT count(*) AS ever, count(*) FILTER (WHERE execution_id = $4) AS mine FROM zerodown.events
+      WHERE event = $1 AND version = $2 AND phase = $3 AND starts_with(detail, $5)`,
+    [
+      starts.event,
+      starts.migration.version,
+      starts.migration.phase,
+      starts.executionId,
+      `statement ${starts.statement} (`,
+    ],
+  );
+  return { ever: Number(rows[0]?.ever ?? 0), thisExecution: Number(rows[0]?.mine ?? 0) };
+}

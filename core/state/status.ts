@@ -1,4 +1,6 @@
 import type pg from 'pg';
+import { type BackfillProgress, readBackfillProgress } from '../backfill/state.ts';
+import { listOpenGates } from '../gates/gates.ts';
 import { type Lease, LeaseLock } from '../locks/lease.ts';
 import { compareMigrations } from '../migrations/filename.ts';
 import type { Migration, Phase } from '../migrations/types.ts';
@@ -22,16 +24,8 @@ export interface MigrationStatus {
   readonly backfill?: BackfillStatus;
 }
 
-/** Progress of a started backfill, summed over its partitions. */
-export interface BackfillStatus {
-  readonly rowsDone: number;
-  readonly rowsEstimated: number | null;
-  readonly partitions: number;
-  readonly partitionsDone: number;
-  readonly rowsPerSecond: number | null;
-  readonly lastError: string | null;
-  readonly updatedAt: string;
-}
+/** Progress of a started backfill, summed over its partitions (times as ISO strings). */
+export type BackfillStatus = Omit<BackfillProgress, 'version' | 'updatedAt'> & { readonly updatedAt: string };
 
 /** What `zerodown status` reports. */
 export interface DatabaseStatus {
@@ -55,7 +49,8 @@ export async function readStatus(
   migrations: readonly Migration[],
 ): Promise<DatabaseStatus> {
   const hasState = (await readStateVersion(client)) > 0;
-  const applied = await readApplied(client);
+  // the state tables come and go together: with no state schema there is nothing to read
+  const applied = hasState ? await readApplied(client) : [];
   const appliedById = new Map(applied.map((a) => [a.id, a]));
   const partial = new Map<string, number>();
   let lock: DatabaseStatus['lock'] = null;
@@ -63,32 +58,23 @@ export async function readStatus(
   const backfills = new Map<string, BackfillStatus>();
   const openGates: DatabaseStatus['openGates'] = [];
   if (hasState) {
-    const progress = await client.query(
-      `SELECT version, sum(rows_done)::bigint AS rows_done, sum(rows_estimated)::bigint AS rows_estimated,
-              count(*)::int AS partitions, count(*) FILTER (WHERE status = 'done')::int AS partitions_done,
-              sum(rows_per_second) AS rows_per_second, max(last_error) AS last_error, max(updated_at) AS updated_at
-         FROM zerodown.backfills GROUP BY version`,
-    );
-    for (const row of progress.rows) {
-      backfills.set(`${row.version}.backfill`, {
-        rowsDone: Number(row.rows_done),
-        rowsEstimated: row.rows_estimated === null ? null : Number(row.rows_estimated),
-        partitions: row.partitions,
-        partitionsDone: row.partitions_done,
-        rowsPerSecond: row.rows_per_second === null ? null : Math.round(Number(row.rows_per_second)),
-        lastError: row.last_error,
-        updatedAt: row.updated_at.toISOString(),
+    for (const progress of await readBackfillProgress(client)) {
+      backfills.set(`${progress.version}.backfill`, {
+        rowsDone: progress.rowsDone,
+        rowsEstimated: progress.rowsEstimated,
+        partitions: progress.partitions,
+        partitionsDone: progress.partitionsDone,
+        rowsPerSecond: progress.rowsPerSecond === null ? null : Math.round(progress.rowsPerSecond),
+        lastError: progress.lastError,
+        updatedAt: progress.updatedAt.toISOString(),
       });
     }
-    const gates = await client.query(
-      'SELECT release, gate, opened_at, heartbeat_at FROM zerodown.gates WHERE decision IS NULL ORDER BY opened_at',
-    );
-    for (const row of gates.rows)
+    for (const gate of await listOpenGates(client))
       openGates.push({
-        release: row.release,
-        gate: row.gate,
-        openedAt: row.opened_at.toISOString(),
-        heartbeatAt: row.heartbeat_at?.toISOString() ?? null,
+        release: gate.release,
+        gate: gate.gate,
+        openedAt: gate.openedAt.toISOString(),
+        heartbeatAt: gate.heartbeatAt?.toISOString() ?? null,
       });
     const partialRows = await client.query('SELECT version, phase, statements_done FROM zerodown.partial');
     for (const row of partialRows.rows) partial.set(`${row.version}.${row.phase}`, row.statements_done);

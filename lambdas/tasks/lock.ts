@@ -1,5 +1,5 @@
 import { LeaseLock } from '../../core/locks/lease.ts';
-import { ensureStateSchema } from '../../core/state/schema.ts';
+import { ensureStateSchema, readStateVersion } from '../../core/state/schema.ts';
 import { LockEventSchema } from '../events.ts';
 import { parseTaskEvent, type TaskDeps, type TaskHandler, taskLog, withDatabase } from './session.ts';
 
@@ -38,10 +38,9 @@ export function releaseLockTask(deps: TaskDeps): TaskHandler {
     const event = parseTaskEvent('releaseLock', LockEventSchema, raw);
     const log = taskLog(deps.log, { task: 'releaseLock', executionId: event.executionId });
     return await withDatabase(deps, 'releaseLock', async (client) => {
-      const { rows } = await client.query<{ ok: boolean }>(
-        "SELECT to_regclass('zerodown.lock') IS NOT NULL AS ok",
-      );
-      const released = rows[0]?.ok ? await new LeaseLock(client).release(event.executionId) : false;
+      // no state schema: no lock was ever taken here
+      const hasState = (await readStateVersion(client)) > 0;
+      const released = hasState ? await new LeaseLock(client).release(event.executionId) : false;
       log.info(released ? 'lock released' : 'the lock was not held by this execution');
       return { released };
     });
