@@ -19,12 +19,14 @@ type LambdaContext = Parameters<TaskHandler>[1];
 let inline: object;
 let distributed: object;
 let heartbeat: object;
+// long enough that a loaded machine never leaves 100 ms heartbeats this far apart
+const HEARTBEAT_SECONDS = 2;
 
 beforeAll(async () => {
   await ensureStateSchema(db.client);
   inline = tinyTemplate('inline');
   distributed = tinyTemplate('distributed');
-  heartbeat = tinyTemplate('inline', { gateHeartbeatSeconds: 1 });
+  heartbeat = tinyTemplate('inline', { gateHeartbeatSeconds: HEARTBEAT_SECONDS });
 }, 60_000);
 
 function handlers(
@@ -89,6 +91,13 @@ async function run(
     ...extra,
   });
   return { result, calls, events };
+}
+
+/** How long the gate has been open, by the server's clock (the one `opened_at` was written with). */
+async function secondsOpen(release: string): Promise<number> {
+  const gate = await findGate(db.client, release, 'afterExpand');
+  const { rows } = await db.client.query<{ now: Date }>('SELECT clock_timestamp() AS now');
+  return (rows[0]!.now.getTime() - gate!.openedAt.getTime()) / 1000;
 }
 
 describe('local runner harness', () => {
@@ -203,19 +212,20 @@ describe('local runner harness', () => {
   });
 
   it('keeps a gate with a heartbeat open while zerodown gate heartbeat comes, as SendTaskHeartbeat does', async () => {
-    // GIVEN a gate that fails after 1 s without a heartbeat
+    // GIVEN a gate that fails after HEARTBEAT_SECONDS without a heartbeat
     const seen: LocalRunEvent[] = [];
     const running = run(heartbeat, 'h7-beat', {}, seen);
     await expect.poll(() => seen.some((e) => e.type === 'gate-waiting'), { timeout: 20_000 }).toBe(true);
-    // WHEN the deploy job sends heartbeats for 2.5 s (a local token: no AWS call), then approves
+    // WHEN the deploy job sends heartbeats (a local token: no AWS call) until, by the server's clock, the
+    // gate has been open twice its heartbeat timeout
     const sfn = new StepFunctionsGateResumer(new SFNClient({ region: 'eu-west-1' }));
-    const until = Date.now() + 2_500;
-    while (Date.now() < until) {
+    do {
       expect((await sendGateHeartbeat(db.client, sfn, { release: 'h7-beat' })).sent).toBe('local');
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    } while ((await secondsOpen('h7-beat')) < 2 * HEARTBEAT_SECONDS);
+    // THEN the gate outlived its heartbeat timeout, still open, and the run goes on once it is approved
+    expect((await findGate(db.client, 'h7-beat', 'afterExpand'))?.decision).toBeNull();
     await decideGate(db.client, { release: 'h7-beat', decision: 'approved', decidedBy: 'test' });
-    // THEN the gate outlived its 1 s heartbeat timeout and the run goes on
     const { result } = await running;
     expect(result.status).toBe('succeeded');
   });
