@@ -1,5 +1,6 @@
 import type { Duration } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -22,6 +23,18 @@ export interface MigrationOrchestratorProps {
    * @default - `databaseSecret` is required
    */
   readonly databaseSecretArn?: string;
+  /**
+   * The customer-managed KMS key the database secret is encrypted with. Every task function reads the
+   * secret, so each gets `kms:Decrypt` on this key in its role's policy, only through Secrets Manager
+   * (`kms:ViaService`). Give it with `databaseSecretArn`, or with a `databaseSecret` imported without its
+   * key; the `encryptionKey` a `databaseSecret` carries is granted the same way without repeating it
+   * here. The key policy must let IAM policies of this account use the key (the default key policy
+   * does), e.g. `kms.Key.fromKeyArn(this, 'DbSecretKey', 'arn:aws:kms:eu-west-1:123456789012:key/…')`.
+   * @default - the `encryptionKey` of `databaseSecret`; none (the AWS managed key `aws/secretsmanager`,
+   * which needs no grant) for a secret given by ARN
+   * @see https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html
+   */
+  readonly databaseSecretKey?: kms.IKey;
   /**
    * The VPC the task functions run in (they connect to the database from there).
    * @see https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html

@@ -113,6 +113,7 @@ export class MigrationOrchestrator extends Construct implements ec2.IConnectable
       vpcSubnets: props.vpcSubnets,
       securityGroups,
       secret,
+      secretKey: props.databaseSecretKey ?? secret.encryptionKey,
       environment,
       noticeTopic: props.noticeTopic,
       logRetention,
@@ -199,6 +200,12 @@ export class MigrationOrchestrator extends Construct implements ec2.IConnectable
   private resolveSecret(props: MigrationOrchestratorProps): secretsmanager.ISecret {
     if (props.databaseSecret && props.databaseSecretArn) {
       throw new Error('MigrationOrchestrator: give databaseSecret or databaseSecretArn, not both');
+    }
+    const ownKey = props.databaseSecret?.encryptionKey;
+    if (ownKey && props.databaseSecretKey && ownKey !== props.databaseSecretKey) {
+      throw new Error(
+        "MigrationOrchestrator: databaseSecret carries an encryptionKey and databaseSecretKey names another key; leave databaseSecretKey unset (the tasks are granted the secret's own key) or import the secret with the key it is encrypted with",
+      );
     }
     if (props.databaseSecret) return props.databaseSecret;
     if (!props.databaseSecretArn) {

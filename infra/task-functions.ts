@@ -2,9 +2,10 @@ import { readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Arn, ArnFormat, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -70,6 +71,24 @@ export function afterBundlingCommands(migrationsDir: string, outputDir: string):
   return commands;
 }
 
+/**
+ * kms:Decrypt on the secret's key, only when Secrets Manager asks for it (`kms:ViaService`, in the key's
+ * region, which is the secret's). Written into the role's policy: `secret.grantRead` and
+ * `key.grantDecrypt(new kms.ViaServicePrincipal(…))` grant nothing for a key imported by ARN, since they
+ * can only add to its key policy.
+ *
+ * @example
+ * role.addToPrincipalPolicy(decryptThroughSecretsManager(kms.Key.fromKeyArn(this, 'Key', keyArn)));
+ */
+export function decryptThroughSecretsManager(key: kms.IKey): iam.PolicyStatement {
+  const { region } = Arn.split(key.keyArn, ArnFormat.SLASH_RESOURCE_NAME);
+  return new iam.PolicyStatement({
+    actions: ['kms:Decrypt'],
+    resources: [key.keyArn],
+    conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${region}.amazonaws.com` } },
+  });
+}
+
 /** What the task functions are built from. */
 export interface TaskFunctionsProps {
   /** Absolute path of the migrations directory to bundle. */
@@ -78,6 +97,8 @@ export interface TaskFunctionsProps {
   readonly vpcSubnets?: ec2.SubnetSelection;
   readonly securityGroups: ec2.ISecurityGroup[];
   readonly secret: secretsmanager.ISecret;
+  /** The customer-managed key of the secret: kms:Decrypt through Secrets Manager. */
+  readonly secretKey?: kms.IKey;
   /** Environment shared by every task (settings, database options). */
   readonly environment: Readonly<Record<string, string>>;
   /** Gate notices go here (the gate function may publish, nothing else). */
@@ -88,7 +109,8 @@ export interface TaskFunctionsProps {
 /**
  * One NodejsFunction per workflow task (Node.js 22, arm64, bundled by the local esbuild with the
  * migrations), each with its own role: write to its own log group, manage its VPC interfaces, send
- * X-Ray traces, read the one database secret, and (the gate only) publish to the notice topic.
+ * X-Ray traces, read the one database secret (and decrypt it, when its key is customer-managed), and
+ * (the gate only) publish to the notice topic.
  *
  * @example
  * const { functions } = new TaskFunctions(this, 'Tasks', { migrationsDir, vpc, securityGroups, secret, environment, logRetention });
@@ -124,6 +146,7 @@ export class TaskFunctions extends Construct {
         }),
       );
       props.secret.grantRead(role);
+      if (props.secretKey) role.addToPrincipalPolicy(decryptThroughSecretsManager(props.secretKey));
       if (task === 'gate') props.noticeTopic?.grantPublish(role);
       const fn = new nodejs.NodejsFunction(this, `${name}Function`, {
         entry: taskEntry(task),

@@ -2,6 +2,7 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ExampleStack } from '../../infra/app.ts';
@@ -241,6 +242,84 @@ describe('MigrationOrchestrator props', () => {
     );
   });
 
+  it('grants kms:Decrypt on the customer-managed key of a secret given by ARN, through Secrets Manager only', () => {
+    // GIVEN a secret by ARN encrypted with a customer-managed key of another stack
+    const arn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:app-db-AbCdEf';
+    const keyArn = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    const databaseSecretKey = kms.Key.fromKeyArn(stack, 'SecretKey', keyArn);
+    // WHEN the orchestrator is given the key
+    const orchestrator = new MigrationOrchestrator(stack, 'M', {
+      vpc,
+      databaseSecretArn: arn,
+      databaseSecretKey,
+      backfillMap: 'inline',
+    });
+    // THEN every task role reads the secret and may decrypt with that key, only via Secrets Manager
+    const template = Template.fromStack(stack);
+    for (const task of TASK_NAMES) {
+      const role = orchestrator.functions[task].role!;
+      const policies = template.findResources('AWS::IAM::Policy', {
+        Properties: { Roles: [{ Ref: stack.getLogicalId(role.node.defaultChild as never) }] },
+      });
+      const statements = Object.values(policies).flatMap((p: Json) => p.Properties.PolicyDocument.Statement);
+      const secretRead = statements.findIndex((s: Json) => s.Resource === arn);
+      expect(statements.slice(secretRead, secretRead + 2)).toEqual([
+        {
+          Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+          Effect: 'Allow',
+          Resource: arn,
+        },
+        {
+          Action: 'kms:Decrypt',
+          Effect: 'Allow',
+          Resource: keyArn,
+          Condition: {
+            StringEquals: {
+              'kms:ViaService': 'secretsmanager.eu-west-1.amazonaws.com',
+            },
+          },
+        },
+      ]);
+    }
+  });
+
+  it("grants the key a databaseSecret was imported with, which the secret's grantRead alone does not", () => {
+    // GIVEN a secret imported with its customer-managed key (both by ARN)
+    const keyArn = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    const databaseSecret = secretsmanager.Secret.fromSecretAttributes(stack, 'Imported', {
+      secretCompleteArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:app-db-AbCdEf',
+      encryptionKey: kms.Key.fromKeyArn(stack, 'SecretKey', keyArn),
+    });
+    // WHEN the orchestrator is given only the secret
+    new MigrationOrchestrator(stack, 'M', { vpc, databaseSecret, backfillMap: 'inline' });
+    // THEN each task role may decrypt with the key through Secrets Manager
+    const decrypts = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy'))
+      .flatMap((p: Json) => p.Properties.PolicyDocument.Statement)
+      .filter((s: Json) => s.Action === 'kms:Decrypt');
+    expect(decrypts).toEqual(
+      TASK_NAMES.map(() => ({
+        Action: 'kms:Decrypt',
+        Effect: 'Allow',
+        Resource: keyArn,
+        Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.eu-west-1.amazonaws.com' } },
+      })),
+    );
+  });
+
+  it('grants no key without databaseSecretKey (the AWS managed key needs no grant)', () => {
+    // GIVEN a secret by ARN WHEN no key is given
+    new MigrationOrchestrator(stack, 'M', {
+      vpc,
+      databaseSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:app-db-AbCdEf',
+      backfillMap: 'inline',
+    });
+    // THEN no statement names a KMS action
+    const actions = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy')).flatMap(
+      (p: Json) => p.Properties.PolicyDocument.Statement.flatMap((s: Json) => [s.Action].flat()),
+    );
+    expect(actions.filter((a: string) => a.startsWith('kms:'))).toEqual([]);
+  });
+
   it('refuses contradictory or unsafe settings, saying how to fix them', () => {
     const secret = new secretsmanager.Secret(stack, 'S');
     expect(() => new MigrationOrchestrator(stack, 'A', { vpc })).toThrow(
@@ -270,5 +349,17 @@ describe('MigrationOrchestrator props', () => {
     expect(
       () => new MigrationOrchestrator(stack, 'E', { vpc, databaseSecret: secret, maxPartitions: 0 }),
     ).toThrow('maxPartitions must be positive (got 0); use 1 to backfill one partition at a time');
+    expect(
+      () =>
+        new MigrationOrchestrator(stack, 'F', {
+          vpc,
+          databaseSecret: new secretsmanager.Secret(stack, 'Encrypted', {
+            encryptionKey: new kms.Key(stack, 'K'),
+          }),
+          databaseSecretKey: new kms.Key(stack, 'Other'),
+        }),
+    ).toThrow(
+      "databaseSecret carries an encryptionKey and databaseSecretKey names another key; leave databaseSecretKey unset (the tasks are granted the secret's own key)",
+    );
   });
 });
