@@ -40,7 +40,12 @@ export function acknowledgeOrchestratorFindings(subjects: NagSubjects): void {
     Validations.of(role).acknowledge({
       id: resourceFinding('*'),
       reason:
-        'Lambda in a VPC needs ec2:CreateNetworkInterface/DescribeNetworkInterfaces/DeleteNetworkInterface/… and active tracing needs xray:PutTraceSegments/PutTelemetryRecords: none of these actions supports resource-level permissions. The database secret and the log group are granted by ARN.',
+        'Only actions without resource-level permissions have "*": ec2:DescribeNetworkInterfaces and ec2:DescribeSubnets (Lambda in a VPC) and xray:PutTraceSegments/PutTelemetryRecords (active tracing). The other network-interface actions, the database secret, its key and the log group are granted by ARN.',
+    });
+    Validations.of(role).acknowledge({
+      id: resourceFinding('arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:network-interface/*'),
+      reason:
+        "Lambda creates, deletes and (un)assigns addresses of the function's network interfaces, whose ids it generates: any network interface of this account and region, created only in the task subnets with the task security groups (those are named by ARN).",
     });
   }
   if (subjects.encryptedTopic) {

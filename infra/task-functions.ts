@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Arn, ArnFormat, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Arn, ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -89,6 +89,48 @@ export function decryptThroughSecretsManager(key: kms.IKey): iam.PolicyStatement
   });
 }
 
+/**
+ * What Lambda needs to connect a function to the VPC, scoped as far as EC2 allows: it creates the
+ * function's network interfaces in the task subnets with the task security groups, and deletes and
+ * (un)assigns addresses of network interfaces of this account and region (their ids are generated, hence
+ * `network-interface/*`). Only the two Describe actions have no resource-level permissions (`*`).
+ *
+ * @see https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html#configuration-vpc-permissions
+ * @example
+ * for (const statement of vpcNetworkInterfaceStatements(this, props)) role.addToPolicy(statement);
+ */
+export function vpcNetworkInterfaceStatements(
+  scope: Construct,
+  props: Pick<TaskFunctionsProps, 'vpc' | 'vpcSubnets' | 'securityGroups'>,
+): iam.PolicyStatement[] {
+  const stack = Stack.of(scope);
+  const ec2Arn = (resource: string, resourceName: string) =>
+    stack.formatArn({ service: 'ec2', resource, resourceName });
+  const networkInterfaces = ec2Arn('network-interface', '*');
+  return [
+    new iam.PolicyStatement({
+      actions: ['ec2:CreateNetworkInterface'],
+      resources: [
+        networkInterfaces,
+        ...props.vpc.selectSubnets(props.vpcSubnets).subnetIds.map((id) => ec2Arn('subnet', id)),
+        ...props.securityGroups.map((group) => ec2Arn('security-group', group.securityGroupId)),
+      ],
+    }),
+    new iam.PolicyStatement({
+      actions: [
+        'ec2:DeleteNetworkInterface',
+        'ec2:AssignPrivateIpAddresses',
+        'ec2:UnassignPrivateIpAddresses',
+      ],
+      resources: [networkInterfaces],
+    }),
+    new iam.PolicyStatement({
+      actions: ['ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets'],
+      resources: ['*'],
+    }),
+  ];
+}
+
 /** What the task functions are built from. */
 export interface TaskFunctionsProps {
   /** Absolute path of the migrations directory to bundle. */
@@ -121,6 +163,7 @@ export class TaskFunctions extends Construct {
   constructor(scope: Construct, id: string, props: TaskFunctionsProps) {
     super(scope, id);
     const functions: Partial<Record<TaskName, nodejs.NodejsFunction>> = {};
+    const networkInterfaceStatements = vpcNetworkInterfaceStatements(this, props);
     for (const task of TASK_NAMES) {
       const name = task.charAt(0).toUpperCase() + task.slice(1);
       const logGroup = new logs.LogGroup(this, `${name}Logs`, {
@@ -132,19 +175,7 @@ export class TaskFunctions extends Construct {
         description: `zerodown ${task} task`,
       });
       logGroup.grantWrite(role);
-      role.addToPolicy(
-        new iam.PolicyStatement({
-          actions: [
-            'ec2:CreateNetworkInterface',
-            'ec2:DescribeNetworkInterfaces',
-            'ec2:DescribeSubnets',
-            'ec2:DeleteNetworkInterface',
-            'ec2:AssignPrivateIpAddresses',
-            'ec2:UnassignPrivateIpAddresses',
-          ],
-          resources: ['*'],
-        }),
-      );
+      for (const statement of networkInterfaceStatements) role.addToPolicy(statement);
       props.secret.grantRead(role);
       if (props.secretKey) role.addToPrincipalPolicy(decryptThroughSecretsManager(props.secretKey));
       if (task === 'gate') props.noticeTopic?.grantPublish(role);

@@ -10,6 +10,23 @@ import { MigrationOrchestrator } from '../../infra/orchestrator.ts';
 import { TASK_NAMES } from '../../lambdas/tasks.ts';
 import { exampleTemplate, type Json, testApp } from './synth.ts';
 
+/** An EC2 ARN of this stack's account and region, as CloudFormation renders it. */
+const ec2Arn = (resource: string, ...rest: Json[]) => ({
+  'Fn::Join': [
+    '',
+    [
+      'arn:',
+      { Ref: 'AWS::Partition' },
+      ':ec2:',
+      { Ref: 'AWS::Region' },
+      ':',
+      { Ref: 'AWS::AccountId' },
+      `:${resource}`,
+      ...rest,
+    ],
+  ],
+});
+
 describe('MigrationOrchestrator in the example stack', () => {
   let stack: ExampleStack;
   let template: Template;
@@ -63,14 +80,28 @@ describe('MigrationOrchestrator in the example stack', () => {
           Resource: { 'Fn::GetAtt': [id(logGroup), 'Arn'] },
         },
         {
+          Action: 'ec2:CreateNetworkInterface',
+          Effect: 'Allow',
+          Resource: [
+            ec2Arn('network-interface/*'),
+            ec2Arn('subnet/', { Ref: expect.stringMatching(/^VpcPrivateSubnet1/) }),
+            ec2Arn('subnet/', { Ref: expect.stringMatching(/^VpcPrivateSubnet2/) }),
+            ec2Arn('security-group/', {
+              'Fn::GetAtt': [expect.stringMatching(/TaskSecurityGroup/), 'GroupId'],
+            }),
+          ],
+        },
+        {
           Action: [
-            'ec2:CreateNetworkInterface',
-            'ec2:DescribeNetworkInterfaces',
-            'ec2:DescribeSubnets',
             'ec2:DeleteNetworkInterface',
             'ec2:AssignPrivateIpAddresses',
             'ec2:UnassignPrivateIpAddresses',
           ],
+          Effect: 'Allow',
+          Resource: ec2Arn('network-interface/*'),
+        },
+        {
+          Action: ['ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets'],
           Effect: 'Allow',
           Resource: '*',
         },
@@ -107,6 +138,40 @@ describe('MigrationOrchestrator in the example stack', () => {
         ),
       ).not.toContain(id(role));
     }
+  });
+
+  it('grants no "*" action, and "*" resources only to the actions without resource-level permissions', () => {
+    // GIVEN every IAM statement of the example stack (the orchestrator's roles and the example's own)
+    const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
+      (p: Json) => p.Properties.PolicyDocument.Statement,
+    );
+    const actions = statements.flatMap((s: Json) => [s.Action].flat() as string[]);
+    // THEN no action is "*" or "<service>:*"; the one action pattern is grantPublish's, acknowledged in infra/nag.ts
+    expect(actions.filter((a) => a === '*' || a.endsWith(':*'))).toEqual([]);
+    expect([...new Set(actions.filter((a) => a.includes('*')))]).toEqual(['kms:GenerateDataKey*']);
+    // AND a "*" resource goes only with the actions that have no resource-level permissions
+    const onAnyResource = statements
+      .filter((s: Json) => [s.Resource].flat().includes('*'))
+      .flatMap((s: Json) => [s.Action].flat());
+    expect([...new Set(onAnyResource)].sort()).toEqual(
+      [
+        'ec2:DescribeNetworkInterfaces',
+        'ec2:DescribeSubnets',
+        'xray:PutTraceSegments',
+        'xray:PutTelemetryRecords',
+        // the state machine's tracing and log delivery
+        'xray:GetSamplingRules',
+        'xray:GetSamplingTargets',
+        'logs:CreateLogDelivery',
+        'logs:DeleteLogDelivery',
+        'logs:DescribeLogGroups',
+        'logs:DescribeResourcePolicies',
+        'logs:GetLogDelivery',
+        'logs:ListLogDeliveries',
+        'logs:PutResourcePolicy',
+        'logs:UpdateLogDelivery',
+      ].sort(),
+    );
   });
 
   it('grantGateDecisions lets a CI/CD role invoke the gate function, and only it', () => {
