@@ -41,10 +41,25 @@ export interface MigrationOrchestratorProps {
    */
   readonly vpc: ec2.IVpc;
   /**
-   * Subnets of the task functions; they need a route to Secrets Manager (NAT or VPC endpoint).
+   * Subnets of the task functions. Besides the database, they need a route (a NAT gateway, or the
+   * interface VPC endpoints of `vpcEndpoints`) to every AWS API a task calls: Secrets Manager
+   * (`com.amazonaws.<region>.secretsmanager`, every task reads the database secret), Step Functions
+   * (`…states`, the gate function sends SendTaskSuccess/Failure/Heartbeat for decisions sent to it) and
+   * SNS (`…sns`, the gate publishes its notice when `noticeTopic` is set). Logs and the traces Lambda
+   * records go through the Lambda service, and Secrets Manager calls KMS itself: no route for those.
    * @default - the VPC's private subnets with egress
+   * @see https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html
    */
   readonly vpcSubnets?: ec2.SubnetSelection;
+  /**
+   * Creates an interface VPC endpoint (private DNS, 443 from the task functions only) for every AWS API
+   * the tasks call, in the task subnets: Secrets Manager, Step Functions, and SNS when `noticeTopic` is
+   * set. For subnets without a NAT route; a VPC that already has these endpoints (private DNS is one
+   * per VPC and service) leaves this off.
+   * @default false
+   * @see https://docs.aws.amazon.com/vpc/latest/privatelink/create-interface-endpoint.html
+   */
+  readonly vpcEndpoints?: boolean;
   /**
    * Security groups of the task functions. Allow them into the database (`orchestrator.connections`).
    * @default - a new security group with outbound access only

@@ -19,6 +19,7 @@ import { acknowledgeOrchestratorFindings } from './nag.ts';
 import type { MigrationOrchestratorProps } from './orchestrator-props.ts';
 import { buildWorkflowDefinition } from './state-machine.ts';
 import { TaskFunctions } from './task-functions.ts';
+import { TaskEndpoints } from './vpc-endpoints.ts';
 
 const LAMBDA_LIMIT = Duration.minutes(15);
 
@@ -119,6 +120,14 @@ export class MigrationOrchestrator extends Construct implements ec2.IConnectable
       logRetention,
     });
     this.functions = tasks.functions;
+    if (props.vpcEndpoints) {
+      new TaskEndpoints(this, 'Endpoints', {
+        vpc: props.vpc,
+        subnets: props.vpcSubnets,
+        tasks: this,
+        noticeTopic: props.noticeTopic !== undefined,
+      });
+    }
     this.logGroup = new logs.LogGroup(this, 'StateMachineLogs', { retention: logRetention });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineType: sfn.StateMachineType.STANDARD,

@@ -34,7 +34,7 @@ describe('cdk-nag AwsSolutions', () => {
     expect(nagFindings(app)).toEqual([]);
   });
 
-  it('passes on the bare construct: imported secret, inline Map, no topic, no schedule', () => {
+  it('passes on the bare construct: imported secret, inline Map, VPC endpoints, no topic, no schedule', () => {
     const app = testApp();
     const stack = new Stack(app, 'Bare');
     const vpc = new ec2.Vpc(stack, 'Vpc', { natGateways: 1 });
@@ -46,6 +46,7 @@ describe('cdk-nag AwsSolutions', () => {
       vpc,
       databaseSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:app-db-AbCdEf',
       backfillMap: 'inline',
+      vpcEndpoints: true,
     });
     expect(nagFindings(app)).toEqual([]);
   });

@@ -4,6 +4,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ExampleStack } from '../../infra/app.ts';
 import { MigrationOrchestrator } from '../../infra/orchestrator.ts';
@@ -383,6 +384,55 @@ describe('MigrationOrchestrator props', () => {
       (p: Json) => p.Properties.PolicyDocument.Statement.flatMap((s: Json) => [s.Action].flat()),
     );
     expect(actions.filter((a: string) => a.startsWith('kms:'))).toEqual([]);
+  });
+
+  it('with vpcEndpoints, reaches every API a task calls through an interface endpoint open to the tasks only', () => {
+    // GIVEN a VPC whose task subnets have no NAT route, and a notice topic
+    const isolated = new ec2.Vpc(stack, 'Isolated', {
+      natGateways: 0,
+      subnetConfiguration: [{ name: 'db', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }],
+    });
+    // WHEN the orchestrator creates its endpoints
+    const orchestrator = new MigrationOrchestrator(stack, 'M', {
+      vpc: isolated,
+      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+      vpcEndpoints: true,
+      noticeTopic: new sns.Topic(stack, 'Notices'),
+      databaseSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:app-db-AbCdEf',
+      backfillMap: 'inline',
+    });
+    // THEN Secrets Manager (every task), Step Functions and SNS (the gate) each have one, with private DNS
+    const template = Template.fromStack(stack);
+    const endpoints = Object.values(template.findResources('AWS::EC2::VPCEndpoint')) as Json[];
+    const service = (e: Json) => e.Properties.ServiceName['Fn::Join'][1].at(-1);
+    expect(endpoints.map(service).sort()).toEqual(['.secretsmanager', '.sns', '.states']);
+    for (const endpoint of endpoints) {
+      expect(endpoint.Properties).toMatchObject({ VpcEndpointType: 'Interface', PrivateDnsEnabled: true });
+    }
+    // AND each lets in the task security group on 443, and nothing else
+    const taskGroup = stack.getLogicalId(
+      orchestrator.connections.securityGroups[0]!.node.defaultChild as never,
+    );
+    const ingress = Object.values(template.findResources('AWS::EC2::SecurityGroupIngress')) as Json[];
+    expect(ingress.map((r) => r.Properties)).toEqual(
+      endpoints.map(() =>
+        expect.objectContaining({
+          IpProtocol: 'tcp',
+          FromPort: 443,
+          ToPort: 443,
+          SourceSecurityGroupId: { 'Fn::GetAtt': [taskGroup, 'GroupId'] },
+        }),
+      ),
+    );
+  });
+
+  it('creates no VPC endpoint unless asked (the example routes through NAT)', () => {
+    // GIVEN the default props WHEN synthesized THEN no endpoint
+    new MigrationOrchestrator(stack, 'M', {
+      vpc,
+      databaseSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:app-db-AbCdEf',
+    });
+    expect(Template.fromStack(stack).findResources('AWS::EC2::VPCEndpoint')).toEqual({});
   });
 
   it('refuses contradictory or unsafe settings, saying how to fix them', () => {
