@@ -1,12 +1,11 @@
 import { type Command, Option } from 'commander';
-import { runBackfillToCompletion } from '../../core/backfill/index.ts';
 import { parseDuration } from '../../core/duration.ts';
 import { InvalidInput, LintFailed } from '../../core/errors.ts';
 import { gatePendingMigrations, loadLintConfig } from '../../core/lint/index.ts';
 import { holdMigrationLocks, newRunId } from '../../core/locks/hold.ts';
 import { loadMigrations } from '../../core/migrations/load.ts';
-import type { Phase } from '../../core/migrations/types.ts';
-import { applyPending, pendingMigrations } from '../../core/runner/apply.ts';
+import { pendingMigrations } from '../../core/runner/apply.ts';
+import { applyRelease } from '../../core/runner/release.ts';
 import { readApplied } from '../../core/state/records.ts';
 import { type CommonOptions, requireDatabaseUrl, withCommonOptions } from '../options.ts';
 import { stderrLog } from '../output.ts';
@@ -52,13 +51,11 @@ export function registerUp(program: Command): void {
     }
     const lintConfig = await loadLintConfig(process.cwd());
     const migrations = await loadMigrations(options.migrations);
-    const phases: Phase[][] =
-      options.phase === 'all' ? [['expand'], ['backfill'], ['contract']] : [[options.phase]];
     const executionId = newRunId();
     await withConnection(options, async (client, connection) => {
       // lint what is about to be applied, before any lock or change; errors stop here (LintFailed)
       const pending = pendingMigrations(migrations, await readApplied(client), {
-        phases: phases.flat(),
+        phases: options.phase === 'all' ? ['expand', 'backfill', 'contract'] : [options.phase],
         to: options.to,
       });
       let lintOverride: string | undefined;
@@ -76,26 +73,15 @@ export function registerUp(program: Command): void {
         lintFailure = error;
       }
       const run = async () => {
-        let count = 0;
-        for (const phase of phases) {
-          const result = await applyPending(client, migrations, {
-            phases: phase,
-            to: options.to,
-            executionId,
-            log,
-            dryRun: options.dryRun,
-            lintOverride,
-          });
-          count += result.applied.length;
-          for (const skipped of result.skippedBackfills) {
-            // --phase all: backfill here, between expand and contract (contract refuses to run before)
-            if (options.phase === 'all' && !options.dryRun && skipped.kind === 'backfill') {
-              const progress = await runBackfillToCompletion(client, skipped, { executionId, log });
-              log.info(`backfilled ${skipped.file}: ${progress.rowsDone} rows`);
-              count++;
-            } else log.warn(`skipped backfill ${skipped.file}: run "zerodown backfill" to run it`);
-          }
-        }
+        const count = await applyRelease(client, migrations, {
+          phase: options.phase,
+          to: options.to,
+          executionId,
+          log,
+          dryRun: options.dryRun,
+          lintOverride,
+          connection,
+        });
         log.info(
           options.dryRun
             ? `dry run: ${count} migration(s) would be applied`

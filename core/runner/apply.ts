@@ -1,5 +1,7 @@
 import type pg from 'pg';
 import { removeSyncTriggers } from '../backfill/sync-trigger.ts';
+import type { ConnectionOptions } from '../db/connection.ts';
+import { type DetachedReport, detachedStatements, driveDetached } from '../detached/drive.ts';
 import { MigrationFailed } from '../errors.ts';
 import type { Log } from '../log.ts';
 import { compareVersions } from '../migrations/filename.ts';
@@ -60,58 +62,122 @@ export function describeScript(script: SqlScript): string {
   return [header, ...script.statements.map((s) => `${s.sql};`)].join('\n');
 }
 
+/** How {@link applyMigration} and {@link applyPending} ended: applied, or a detached statement still running. */
+export type ApplyOutcome =
+  | { readonly status: 'applied'; readonly result: AppliedResult }
+  | { readonly status: 'running'; readonly detached: DetachedReport };
+
+/** Options of {@link applyMigration}. */
+export interface ApplyOptions extends RunnerOptions {
+  /**
+   * How the sessions of detached statements (named CREATE INDEX CONCURRENTLY, VALIDATE CONSTRAINT)
+   * connect. Without it they run inline on `client`, still without lock_timeout.
+   */
+  readonly connection?: ConnectionOptions;
+  /** Time this call may wait on a detached statement before returning `running`. @default no limit */
+  readonly budgetMs?: number;
+  /** Called about every few seconds while waiting (the task renews its lease there). */
+  readonly onWait?: () => Promise<void>;
+  /** How often to look at a detached statement another process runs. @default 1000 */
+  readonly pollMs?: number;
+}
+
 /**
- * Applies one expand or contract migration and records it: in the same transaction for transactional
- * scripts; after the last statement otherwise, with progress saved after each statement so that a
- * rerun resumes where an interrupted one stopped.
+ * Applies one expand or contract migration and records it. A transactional script runs in one
+ * transaction with its record. Otherwise statements run one by one with progress saved after each, so
+ * that a rerun resumes where an interrupted one stopped; a detached statement (see
+ * `detachedStatements`) runs on its own session without lock_timeout, and when `budgetMs` is spent
+ * before it ends the call returns `running` with its progress: a later call (the workflow's poll loop)
+ * finds it running, finished or gone (started again). This is the one way a migration is applied, by
+ * `zerodown up` and the workflow's Expand and Contract tasks alike.
  *
  * @example
- * await applySchemaMigration(client, migration, { executionId: 'cli-1', log });
+ * const outcome = await applyMigration(client, migration, { executionId, log, connection, budgetMs: 600_000 });
+ * if (outcome.status === 'running') return { done: false, building: outcome.detached };
  */
-export async function applySchemaMigration(
+export async function applyMigration(
   client: pg.ClientBase,
   migration: SchemaMigration,
-  options: RunnerOptions,
-): Promise<AppliedResult> {
+  options: ApplyOptions,
+): Promise<ApplyOutcome> {
   const started = performance.now();
-  const skip = migration.up.transaction ? 0 : await readPartialProgress(client, migration);
-  if (skip > 0)
-    options.log.info(`${migration.file}: resuming after statement ${skip} (applied by an earlier attempt)`);
-  await runScript(client, migration.up, {
-    file: migration.file,
-    log: options.log,
-    retry: options.retry,
-    skipStatements: skip,
-    onStatementDone: (done) => savePartialProgress(client, migration, done, options.executionId),
-    finish: async (c) => {
-      await recordApplied(c, migration, {
-        executionId: options.executionId,
-        durationMs: performance.now() - started,
-        lintOverride: options.lintOverride,
-      });
-      if (!migration.up.transaction) await clearPartialProgress(c, migration);
-    },
-  });
+  const deadline = Date.now() + (options.budgetMs ?? Number.POSITIVE_INFINITY);
+  const statements = migration.up.statements;
+  const detached = options.connection ? detachedStatements(migration) : new Map();
+  // Stepwise (progress saved per statement) outside a transaction, and whenever a statement runs detached:
+  // a transactional migration has one only when that statement is all it holds.
+  const stepwise = !migration.up.transaction || detached.size > 0;
+  const record = async (c: pg.ClientBase) => {
+    await recordApplied(c, migration, {
+      executionId: options.executionId,
+      durationMs: performance.now() - started,
+      lintOverride: options.lintOverride,
+    });
+    if (stepwise) await clearPartialProgress(c, migration);
+  };
+  const context = { file: migration.file, log: options.log, retry: options.retry };
+  let done = stepwise ? await readPartialProgress(client, migration) : 0;
+  if (done > 0)
+    options.log.info(`${migration.file}: resuming after statement ${done} (applied by an earlier attempt)`);
+  if (detached.size === 0) {
+    await runScript(client, migration.up, {
+      ...context,
+      skipStatements: done,
+      onStatementDone: (count) => savePartialProgress(client, migration, count, options.executionId),
+      finish: record,
+    });
+  } else {
+    while (done < statements.length) {
+      const target = detached.get(done);
+      if (target) {
+        const outcome = await driveDetached(
+          client,
+          migration,
+          done,
+          target,
+          { ...options, connection: options.connection! },
+          deadline,
+        );
+        if (outcome !== 'done') return { status: 'running', detached: outcome };
+        options.log.info(
+          `${migration.file}: ${target.kind === 'index' ? `index ${target.name} is built and valid` : `constraint ${target.name} is validated`}`,
+        );
+        done += 1;
+        await savePartialProgress(client, migration, done, options.executionId);
+        continue;
+      }
+      let next = done;
+      while (next < statements.length && !detached.has(next)) next++;
+      await runScript(
+        client,
+        { ...migration.up, statements: statements.slice(0, next) },
+        {
+          ...context,
+          skipStatements: done,
+          onStatementDone: (count) => savePartialProgress(client, migration, count, options.executionId),
+          finish: async () => undefined,
+        },
+      );
+      done = next;
+    }
+    await record(client);
+  }
   const durationMs = performance.now() - started;
   options.log.info(`applied ${migration.file} in ${Math.round(durationMs)}ms`, {
     file: migration.file,
     durationMs,
   });
-  return { id: migration.id, file: migration.file, phase: migration.phase, durationMs };
+  return {
+    status: 'applied',
+    result: { id: migration.id, file: migration.file, phase: migration.phase, durationMs },
+  };
 }
 
-/**
- * Applies the pending expand or contract migrations, in order. Refuses drift first. Backfill migrations
- * are not applied here (the backfill engine runs them); they are returned in `skippedBackfills`.
- *
- * @example
- * const result = await applyPending(client, migrations, { phases: ['expand'], executionId: 'cli-1', log });
- */
 /**
  * Before a contract migration runs: refuses it while a backfill up to its version has not finished
  * (contract removes what the old application version still needs; `whatToRun` says how to finish it),
  * then (unless a dry run) drops the sync triggers of the finished backfills up to it, which read the old
- * columns contract drops. Used by `applyPending` (the CLI) and the workflow's Contract task.
+ * columns contract drops. Used by `applyPending`.
  *
  * @example
  * await prepareContract(client, migrations, migration, { applied, whatToRun: 'run "zerodown backfill" first', log });
@@ -138,15 +204,43 @@ export async function prepareContract(
     await removeSyncTriggers(client, migrations, { upToVersion: migration.version, log: options.log });
 }
 
+/** What {@link applyPending} did. */
+export interface PhaseResult {
+  /** Applied by this call, in order. */
+  readonly applied: AppliedResult[];
+  /** Backfill migrations it passed over (the backfill engine runs them). */
+  readonly skippedBackfills: Migration[];
+  /** A detached statement still running when the budget ran out (the migrations after it wait). */
+  readonly running: DetachedReport | null;
+}
+
+/**
+ * Applies the pending expand or contract migrations of the given phases, in order, each with
+ * {@link applyMigration}: the one phase applier of `zerodown up` and the workflow's Expand and Contract
+ * tasks. Refuses drift first; a contract migration passes `prepareContract` first. Backfill migrations
+ * are not applied here (the backfill engine runs them); they are returned in `skippedBackfills`. Stops
+ * at a detached statement still running at the end of `budgetMs` (`running`).
+ *
+ * @example
+ * const result = await applyPending(client, migrations, { phases: ['expand'], executionId: 'cli-1', log, connection });
+ */
 export async function applyPending(
   client: pg.ClientBase,
   migrations: readonly Migration[],
-  options: RunnerOptions & { phases: readonly Phase[]; to?: string },
-): Promise<{ applied: AppliedResult[]; skippedBackfills: Migration[] }> {
+  options: ApplyOptions & {
+    phases: readonly Phase[];
+    to?: string;
+    /** Only these migration ids (the workflow's plan), in file order. @default every pending one */
+    only?: readonly string[];
+    /** What the contract guard tells a person to run first. @default 'run "zerodown backfill" first' */
+    whatToRunFirst?: string;
+  },
+): Promise<PhaseResult> {
   if (!options.dryRun) await ensureStateSchema(client);
   const applied = await readApplied(client);
   assertNoDrift(migrations, applied);
-  const pending = pendingMigrations(migrations, applied, options);
+  const only = options.only ? new Set(options.only) : undefined;
+  const pending = pendingMigrations(migrations, applied, options).filter((m) => !only || only.has(m.id));
   const done = new Set(applied.map((a) => a.id));
   const results: AppliedResult[] = [];
   const skippedBackfills: Migration[] = [];
@@ -158,7 +252,7 @@ export async function applyPending(
     if (migration.phase === 'contract') {
       await prepareContract(client, migrations, migration, {
         applied: done,
-        whatToRun: 'run "zerodown backfill" first',
+        whatToRun: options.whatToRunFirst ?? 'run "zerodown backfill" first',
         log: options.log,
         dryRun: options.dryRun,
       });
@@ -168,7 +262,11 @@ export async function applyPending(
       results.push({ id: migration.id, file: migration.file, phase: migration.phase, durationMs: 0 });
       continue;
     }
-    results.push(await applySchemaMigration(client, migration, options));
+    const outcome = await applyMigration(client, migration, options);
+    if (outcome.status === 'running')
+      return { applied: results, skippedBackfills, running: outcome.detached };
+    results.push(outcome.result);
+    done.add(migration.id);
   }
-  return { applied: results, skippedBackfills };
+  return { applied: results, skippedBackfills, running: null };
 }

@@ -44,6 +44,26 @@ async function runStatement(client: pg.ClientBase, statement: SqlStatement): Pro
   }
 }
 
+/**
+ * CREATE INDEX CONCURRENTLY and DROP INDEX CONCURRENTLY wait for every older transaction in the
+ * database, and lock_timeout counts that wait: an unrelated long transaction would make them fail at
+ * lock_timeout over and over. Their own lock (SHARE UPDATE EXCLUSIVE) lets the application read and
+ * write, so a queue behind them blocks no traffic: they run without lock_timeout.
+ */
+export function waitsForOldTransactions(statement: SqlStatement): boolean {
+  const { IndexStmt, DropStmt } = statement.node;
+  return IndexStmt?.concurrent === true || DropStmt?.concurrent === true;
+}
+
+async function runWithoutLockTimeout(client: pg.ClientBase, statement: SqlStatement): Promise<void> {
+  await client.query('SET lock_timeout = 0');
+  try {
+    await runStatement(client, statement);
+  } finally {
+    await client.query('RESET lock_timeout').catch(() => undefined);
+  }
+}
+
 function toMigrationFailed(file: string, error: unknown, done?: string): unknown {
   if (!(error instanceof StatementError)) return error;
   const pgError = error.original as { code?: string; detail?: string; hint?: string };
@@ -113,7 +133,8 @@ export async function runScript(
         );
       };
       try {
-        await withLockRetry(`${file}:${statement.line}`, () => runStatement(client, statement), {
+        const run = waitsForOldTransactions(statement) ? runWithoutLockTimeout : runStatement;
+        await withLockRetry(`${file}:${statement.line}`, () => run(client, statement), {
           log,
           policy: context.retry,
           beforeRetry: cleanUp,

@@ -108,7 +108,7 @@ export function migrationSource(directory: string): () => Promise<Migration[]> {
  * timeouts), runs `work`, and closes the connection on every way out.
  *
  * @example
- * await withDatabase(deps, 'expand', async (client, connection) => applyWithIndexBuilds(...));
+ * await withDatabase(deps, 'expand', async (client, connection) => applyPending(client, migrations, { ...options, connection }));
  */
 export async function withDatabase<T>(
   deps: TaskDeps,

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { abandonLocalBuilds } from '../../core/index-build/build.ts';
+import { abandonLocalBuilds } from '../../core/detached/session.ts';
 import { useFreshDatabase } from '../support/database.ts';
 import { migrationsDir } from '../support/migrations-dir.ts';
 import { expandPlan, failureOf, localHandlers } from './lambdas.support.ts';
@@ -74,7 +74,7 @@ describe('a CREATE INDEX CONCURRENTLY that outlives its task', () => {
       const first = (await handlers.expand({ plan: planFor(['1.expand']) })) as Json;
       // THEN it returns not done, with the build's progress
       expect(first.done).toBe(false);
-      expect(first.building).toMatchObject({ migration: '1.expand', index: 'big_v', table: 'big' });
+      expect(first.building).toMatchObject({ migration: '1.expand', name: 'big_v', table: 'big' });
       expect(first.building.phase).toMatch(/waiting for old snapshots/);
       expect(await indexState('big_v')).toBe('invalid');
       // AND the Lambda environment that started it disappears without a goodbye
@@ -106,7 +106,7 @@ describe('a CREATE INDEX CONCURRENTLY that outlives its task', () => {
     const blocker = await holdOldSnapshot();
     try {
       const first = (await handlers.expand({ plan: planFor(['1.expand', '2.expand']) })) as Json;
-      expect(first).toMatchObject({ done: false, applied: [], building: { index: 'big_w' } });
+      expect(first).toMatchObject({ done: false, applied: [], building: { name: 'big_w' } });
       const [session] = await buildSessions();
       await db.client.query('SELECT pg_terminate_backend($1)', [session!.pid]);
     } finally {

@@ -1,6 +1,6 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { indexBuildTargets } from '../../core/index-build/apply.ts';
-import { abandonLocalBuilds } from '../../core/index-build/build.ts';
+import { detachedStatements } from '../../core/detached/drive.ts';
+import { abandonLocalBuilds } from '../../core/detached/session.ts';
 import { loadMigrations } from '../../core/migrations/load.ts';
 import type { SchemaMigration } from '../../core/migrations/types.ts';
 import { useFreshDatabase } from '../support/database.ts';
@@ -63,7 +63,7 @@ describe('an ALTER TABLE … VALIDATE CONSTRAINT that outlives its task', () => 
   it('runs on its own session alone in its migration or outside a transaction, never out of a transaction', async () => {
     const migrations = (await loadMigrations(dir)) as SchemaMigration[];
     const kinds = migrations.map((m) =>
-      [...indexBuildTargets(m)].map(([statement, t]) => `${statement}:${t.kind}:${t.index}`),
+      [...detachedStatements(m)].map(([statement, t]) => `${statement}:${t.kind}:${t.name}`),
     );
     expect(kinds).toEqual([
       ['0:validate:accounts_balance_positive'],
@@ -85,7 +85,7 @@ describe('an ALTER TABLE … VALIDATE CONSTRAINT that outlives its task', () => 
       expect(first).toMatchObject({
         done: false,
         applied: [],
-        building: { kind: 'validate', index: 'accounts_balance_positive', table: 'accounts' },
+        building: { kind: 'validate', name: 'accounts_balance_positive', table: 'accounts' },
       });
       // AND the application writes meanwhile: the waiting validation blocks no reads or writes
       const app = await db.connect();

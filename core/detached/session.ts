@@ -8,7 +8,7 @@ import { quoteIdent } from '../sql/identifiers.ts';
  * `index`) or an ALTER TABLE … VALIDATE CONSTRAINT (kind `validate`). Both take only locks that let the
  * application read and write the table (SHARE UPDATE EXCLUSIVE), so they may wait and run for hours.
  */
-export interface IndexBuildTarget {
+export interface DetachedStatement {
   readonly kind: 'index' | 'validate';
   /** `zerodown-build:<version>:<phase>:<statement>`: the builder session's application_name. */
   readonly key: string;
@@ -17,12 +17,12 @@ export interface IndexBuildTarget {
   /** The table for people: `users`, `app.users`. */
   readonly tableName: string;
   /** The index the statement builds (kind `index`), or the constraint it validates (kind `validate`). */
-  readonly index: string;
+  readonly name: string;
   readonly sql: string;
 }
 
 /** What the database says about a build. */
-export interface IndexBuildStatus {
+export interface DetachedStatus {
   /** A session with the build's application_name is running a statement. */
   readonly running: boolean;
   readonly pid: number | null;
@@ -61,11 +61,11 @@ const localBuilds = new Map<string, LocalBuild>();
  * client_connection_check_interval either, so the server does not cancel it when the client goes away.
  *
  * @example
- * startIndexBuild(connection, target, log);
+ * startDetached(connection, target, log);
  */
-export async function startIndexBuild(
+export async function startDetached(
   connection: ConnectionOptions,
-  target: IndexBuildTarget,
+  target: DetachedStatement,
   log: Log,
 ): Promise<void> {
   const client = await openConnection({
@@ -81,7 +81,7 @@ export async function startIndexBuild(
   const build: LocalBuild = { client, settled: false, finished: Promise.resolve() };
   localBuilds.set(target.key, build);
   log.info(
-    `${target.kind === 'index' ? `building index ${target.index}` : `validating constraint ${target.index}`} on ${target.tableName} on its own session (${target.key})`,
+    `${target.kind === 'index' ? `building index ${target.name}` : `validating constraint ${target.name}`} on ${target.tableName} on its own session (${target.key})`,
   );
   (build as { finished: Promise<void> }).finished = client
     .query(target.sql)
@@ -148,12 +148,12 @@ export function abandonLocalBuilds(options: { disconnect?: boolean } = {}): void
  * whether the index exists and is valid.
  *
  * @example
- * const status = await readIndexBuild(client, target);
+ * const status = await readDetached(client, target);
  */
-export async function readIndexBuild(
+export async function readDetached(
   client: pg.ClientBase,
-  target: IndexBuildTarget,
-): Promise<IndexBuildStatus> {
+  target: DetachedStatement,
+): Promise<DetachedStatus> {
   const activity = await client.query(
     `SELECT a.pid, p.phase, p.blocks_done, p.blocks_total, p.tuples_done, p.tuples_total
        FROM pg_stat_activity a LEFT JOIN pg_stat_progress_create_index p ON p.pid = a.pid
@@ -168,7 +168,7 @@ export async function readIndexBuild(
            JOIN pg_index i ON i.indexrelid = c.oid AND i.indrelid = t.oid
           WHERE t.oid = to_regclass($1)`
       : 'SELECT convalidated AS valid FROM pg_constraint WHERE conrelid = to_regclass($1) AND conname = $2',
-    [target.table, target.index],
+    [target.table, target.name],
   );
   const row = activity.rows[0];
   const number = (value: unknown) => (value === null || value === undefined ? null : Number(value));
@@ -186,11 +186,11 @@ export async function readIndexBuild(
 }
 
 /** The qualified name to drop an index of the target's table by. */
-export async function qualifiedIndexName(client: pg.ClientBase, target: IndexBuildTarget): Promise<string> {
+export async function qualifiedIndexName(client: pg.ClientBase, target: DetachedStatement): Promise<string> {
   const { rows } = await client.query<{ schema: string }>(
     'SELECT n.nspname AS schema FROM pg_class t JOIN pg_namespace n ON n.oid = t.relnamespace WHERE t.oid = to_regclass($1)',
     [target.table],
   );
   const schema = rows[0]?.schema;
-  return schema ? `${quoteIdent(schema)}.${quoteIdent(target.index)}` : quoteIdent(target.index);
+  return schema ? `${quoteIdent(schema)}.${quoteIdent(target.name)}` : quoteIdent(target.name);
 }

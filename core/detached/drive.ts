@@ -1,63 +1,51 @@
 import type pg from 'pg';
 import type { ConnectionOptions } from '../db/connection.ts';
 import { MigrationFailed } from '../errors.ts';
+import type { Log } from '../log.ts';
 import type { SchemaMigration } from '../migrations/types.ts';
-import { type AppliedResult, applySchemaMigration, type RunnerOptions } from '../runner/apply.ts';
-import { runScript } from '../runner/execute-script.ts';
 import { concurrentIndexTarget, dropInvalidIndexes } from '../runner/invalid-index.ts';
 import { quoteIdent } from '../sql/identifiers.ts';
 import type { SqlStatement } from '../sql/statements.ts';
-import {
-  clearPartialProgress,
-  readPartialProgress,
-  recordApplied,
-  recordEvent,
-  savePartialProgress,
-} from '../state/records.ts';
+import { recordEvent } from '../state/records.ts';
 import {
   awaitLocalBuild,
+  type DetachedStatement,
+  type DetachedStatus,
   forgetLocalBuild,
-  type IndexBuildStatus,
-  type IndexBuildTarget,
   localBuildState,
   qualifiedIndexName,
-  readIndexBuild,
-  startIndexBuild,
-} from './build.ts';
+  readDetached,
+  startDetached,
+} from './session.ts';
 
 /** Builds of one statement this execution may start before giving up (sessions that vanished). */
 export const MAX_BUILD_ATTEMPTS = 3;
 
 /**
- * An index build (or a constraint validation) still running when the task's budget ran out: the workflow
- * waits and calls again.
+ * A detached statement (an index build or a constraint validation) still running when the caller's
+ * budget ran out: the workflow waits and calls again.
  */
-export interface IndexBuildReport {
+export interface DetachedReport {
   readonly migration: string;
   readonly file: string;
   readonly kind: 'index' | 'validate';
   /** The index being built, or the constraint being validated. */
-  readonly index: string;
+  readonly name: string;
   readonly table: string;
   readonly phase: string | null;
   /** Percent of blocks (or tuples) done in the current phase, when PostgreSQL reports it. */
   readonly percent: number | null;
 }
 
-/** How {@link applyWithIndexBuilds} ended: applied, or waiting for an index build. */
-export type StepwiseResult =
-  | { readonly status: 'applied'; readonly result: AppliedResult }
-  | { readonly status: 'building'; readonly build: IndexBuildReport };
-
-/** Options of {@link applyWithIndexBuilds}. */
-export interface StepwiseOptions extends RunnerOptions {
-  /** How builder sessions connect. */
+/** What driving a detached statement needs. */
+export interface DriveOptions {
+  readonly executionId: string;
+  readonly log: Log;
+  /** How the statement's own session connects. */
   readonly connection: ConnectionOptions;
-  /** Time this call may spend waiting on a build before returning `building`. */
-  readonly budgetMs: number;
   /** Called about every few seconds while waiting (the task renews its lease there). */
   readonly onWait?: () => Promise<void>;
-  /** How often to look at a build of another process. @default 1000 */
+  /** How often to look at a statement another process runs. @default 1000 */
   readonly pollMs?: number;
 }
 
@@ -84,12 +72,13 @@ function qualified(relation: RangeVar): string {
 }
 
 /**
- * The statements of a migration that run on their own session: named CREATE INDEX CONCURRENTLY (in a
+ * The statements of a migration that run detached, on their own session without lock_timeout (their
+ * waits for old transactions block no application traffic): named CREATE INDEX CONCURRENTLY (in a
  * migration outside a transaction, as it must be), and ALTER TABLE … VALIDATE CONSTRAINT in a migration
  * outside a transaction or alone in its migration (then running it alone is the same transaction).
  */
-export function indexBuildTargets(migration: SchemaMigration): Map<number, IndexBuildTarget> {
-  const targets = new Map<number, IndexBuildTarget>();
+export function detachedStatements(migration: SchemaMigration): Map<number, DetachedStatement> {
+  const targets = new Map<number, DetachedStatement>();
   const { statements } = migration.up;
   statements.forEach((statement, index) => {
     const key = `zerodown-build:${migration.version}:${migration.phase}:${index + 1}`.slice(0, 63);
@@ -100,7 +89,7 @@ export function indexBuildTargets(migration: SchemaMigration): Map<number, Index
         key,
         table: qualified(validate.relation),
         tableName: [validate.relation.schemaname, validate.relation.relname].filter(Boolean).join('.'),
-        index: validate.constraint,
+        name: validate.constraint,
         sql: statement.sql,
       });
       return;
@@ -113,7 +102,7 @@ export function indexBuildTargets(migration: SchemaMigration): Map<number, Index
       key,
       table: target.table,
       tableName: [relation.schemaname, relation.relname].filter(Boolean).join('.'),
-      index: target.index,
+      name: target.index,
       sql: statement.sql,
     });
   });
@@ -127,7 +116,7 @@ async function buildAttempts(
   client: pg.ClientBase,
   migration: SchemaMigration,
   statement: number,
-  target: IndexBuildTarget,
+  target: DetachedStatement,
   executionId: string,
 ): Promise<{ ever: number; thisExecution: number }> {
   const { rows } = await client.query<{ ever: string; mine: string }>(
@@ -146,9 +135,9 @@ async function buildAttempts(
 
 function report(
   migration: SchemaMigration,
-  target: IndexBuildTarget,
-  status: IndexBuildStatus,
-): IndexBuildReport {
+  target: DetachedStatement,
+  status: DetachedStatus,
+): DetachedReport {
   const ratio =
     status.blocksTotal && status.blocksTotal > 0
       ? (status.blocksDone ?? 0) / status.blocksTotal
@@ -159,7 +148,7 @@ function report(
     migration: migration.id,
     file: migration.file,
     kind: target.kind,
-    index: target.index,
+    name: target.name,
     table: target.tableName,
     phase: status.phase,
     percent: ratio === null ? null : Math.round(ratio * 1000) / 10,
@@ -169,7 +158,7 @@ function report(
 function buildFailed(
   migration: SchemaMigration,
   statement: number,
-  target: IndexBuildTarget,
+  target: DetachedStatement,
   error: Error,
 ): MigrationFailed {
   const line = migration.up.statements[statement]?.line;
@@ -177,7 +166,7 @@ function buildFailed(
   const after =
     target.kind === 'index'
       ? 'the INVALID index it left was dropped'
-      : `constraint ${target.index} stays NOT VALID (the application's writes are checked by it already); fix the rows that violate it, then run the release again`;
+      : `constraint ${target.name} stays NOT VALID (the application's writes are checked by it already); fix the rows that violate it, then run the release again`;
   return new MigrationFailed(
     migration.file,
     `${migration.file}:${line}: ${error.message}${code ? ` (SQLSTATE ${code})` : ''}; ${after}`,
@@ -201,18 +190,19 @@ function sessionLost(error: Error): boolean {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
 /**
- * Drives one CREATE INDEX CONCURRENTLY to the end or until the deadline: starts it on its own session
- * when nothing builds it, waits on it, and restarts it (dropping the INVALID index) when its session
- * vanished; a build that failed with an error fails the migration.
+ * Drives one detached statement (CREATE INDEX CONCURRENTLY, VALIDATE CONSTRAINT) to the end or until
+ * the deadline: starts it on its own session when nothing runs it, waits on it, and starts it again
+ * (dropping the INVALID index) when its session vanished; a statement that failed with an error fails
+ * the migration. Returns `done`, or where it stands when the deadline came first.
  */
-async function driveBuild(
+export async function driveDetached(
   client: pg.ClientBase,
   migration: SchemaMigration,
   statement: number,
-  target: IndexBuildTarget,
-  options: StepwiseOptions,
+  target: DetachedStatement,
+  options: DriveOptions,
   deadline: number,
-): Promise<'built' | IndexBuildReport> {
+): Promise<'done' | DetachedReport> {
   // a failed index build leaves an INVALID index to drop; a failed validation leaves a NOT VALID
   // constraint, which is where it started
   const dropInvalid = async () => {
@@ -222,23 +212,23 @@ async function driveBuild(
   for (;;) {
     const local = localBuildState(target.key);
     if (local.state === 'running') {
-      if (Date.now() >= deadline) return report(migration, target, await readIndexBuild(client, target));
+      if (Date.now() >= deadline) return report(migration, target, await readDetached(client, target));
       await awaitLocalBuild(target.key, Math.min(5_000, deadline - Date.now()));
       await options.onWait?.();
       continue;
     }
     if (local.state === 'settled') {
       forgetLocalBuild(target.key);
-      const status = await readIndexBuild(client, target);
+      const status = await readDetached(client, target);
       if (local.error && !sessionLost(local.error)) {
         if (status.exists && !status.valid) await dropInvalid();
         throw buildFailed(migration, statement, target, local.error);
       }
-      if (!local.error && status.valid) return 'built';
+      if (!local.error && status.valid) return 'done';
       if (local.error)
-        options.log.warn(`the session building ${target.index} was lost: ${local.error.message}`);
+        options.log.warn(`the session running ${target.name} was lost: ${local.error.message}`);
     }
-    const status = await readIndexBuild(client, target);
+    const status = await readDetached(client, target);
     if (status.running) {
       if (Date.now() >= deadline) return report(migration, target, status);
       await sleep(Math.min(options.pollMs ?? 1_000, deadline - Date.now()));
@@ -246,91 +236,20 @@ async function driveBuild(
       continue;
     }
     const attempts = await buildAttempts(client, migration, statement + 1, target, options.executionId);
-    if (attempts.ever > 0 && status.valid) return 'built';
+    if (attempts.ever > 0 && status.valid) return 'done';
     if (status.exists && !status.valid) await dropInvalid();
     if (attempts.thisExecution >= MAX_BUILD_ATTEMPTS) {
       throw new MigrationFailed(
         migration.file,
-        `${migration.file}:${migration.up.statements[statement]?.line}: ${target.kind === 'index' ? `the build of index ${target.index} ended without a valid index` : `the validation of constraint ${target.index} ended without validating it`} ${attempts.thisExecution} times and its sessions are gone (failover, terminated backend?); see the server log, then run the release again`,
+        `${migration.file}:${migration.up.statements[statement]?.line}: ${target.kind === 'index' ? `the build of index ${target.name} ended without a valid index` : `the validation of constraint ${target.name} ended without validating it`} ${attempts.thisExecution} times and its sessions are gone (failover, terminated backend?); see the server log, then run the release again`,
       );
     }
     await recordEvent(client, {
       executionId: options.executionId,
       event: STARTED_EVENT[target.kind],
       migration,
-      detail: `statement ${statement + 1} (line ${migration.up.statements[statement]?.line}): ${target.kind === 'index' ? 'index' : 'constraint'} ${target.index} on ${target.tableName}, attempt ${attempts.thisExecution + 1}`,
+      detail: `statement ${statement + 1} (line ${migration.up.statements[statement]?.line}): ${target.kind === 'index' ? 'index' : 'constraint'} ${target.name} on ${target.tableName}, attempt ${attempts.thisExecution + 1}`,
     });
-    await startIndexBuild(options.connection, target, options.log);
+    await startDetached(options.connection, target, options.log);
   }
-}
-
-/**
- * Applies an expand or contract migration whose named CREATE INDEX CONCURRENTLY statements may outlive
- * the task: each build runs on its own session (see build.ts); when `budgetMs` is spent before it ends,
- * returns `building` with its progress, and a later call (the workflow's poll loop) resumes: it finds the
- * build running, finished (valid index) or gone (restarted). Other statements run under the runner's
- * guards; progress is saved after each, as the runner does. Migrations without such statements are
- * applied by the runner as they are.
- *
- * @example
- * const outcome = await applyWithIndexBuilds(client, migration, { executionId, log, connection, budgetMs: 600_000 });
- * if (outcome.status === 'building') return { done: false, building: outcome.build };
- */
-export async function applyWithIndexBuilds(
-  client: pg.ClientBase,
-  migration: SchemaMigration,
-  options: StepwiseOptions,
-): Promise<StepwiseResult> {
-  const targets = indexBuildTargets(migration);
-  if (targets.size === 0 || options.dryRun) {
-    return { status: 'applied', result: await applySchemaMigration(client, migration, options) };
-  }
-  const started = performance.now();
-  const deadline = Date.now() + options.budgetMs;
-  const statements = migration.up.statements;
-  let done = await readPartialProgress(client, migration);
-  while (done < statements.length) {
-    const target = targets.get(done);
-    if (target) {
-      const outcome = await driveBuild(client, migration, done, target, options, deadline);
-      if (outcome !== 'built') return { status: 'building', build: outcome };
-      options.log.info(
-        `${migration.file}: ${target.kind === 'index' ? `index ${target.index} is built and valid` : `constraint ${target.index} is validated`}`,
-      );
-      done += 1;
-      await savePartialProgress(client, migration, done, options.executionId);
-      continue;
-    }
-    let next = done;
-    while (next < statements.length && !targets.has(next)) next++;
-    await runScript(
-      client,
-      {
-        statements: statements.slice(0, next),
-        transaction: false,
-        noTransactionReason: migration.up.noTransactionReason,
-      },
-      {
-        file: migration.file,
-        log: options.log,
-        retry: options.retry,
-        skipStatements: done,
-        onStatementDone: (count) => savePartialProgress(client, migration, count, options.executionId),
-        finish: async () => undefined,
-      },
-    );
-    done = next;
-  }
-  const durationMs = performance.now() - started;
-  await recordApplied(client, migration, {
-    executionId: options.executionId,
-    durationMs,
-    lintOverride: options.lintOverride,
-  });
-  await clearPartialProgress(client, migration);
-  options.log.info(`applied ${migration.file}`, { file: migration.file, durationMs });
-  return {
-    status: 'applied',
-    result: { id: migration.id, file: migration.file, phase: migration.phase, durationMs },
-  };
 }
