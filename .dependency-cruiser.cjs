@@ -33,6 +33,22 @@ module.exports = {
       to: { path: '^(cli|infra)/' },
     },
     {
+      name: 'lock-retry-only-through-the-guard',
+      severity: 'error',
+      comment:
+        'Statements that take locks go through the guarded handle (core/db/guarded.ts: guard(), db.transaction, db.outsideTransaction), not a retry loop of their own.',
+      from: { path: '^(core|lambdas|cli|infra|bench)/', pathNot: '^core/db/' },
+      to: { path: '^core/db/lock-retry\\.ts$' },
+    },
+    {
+      name: 'engine-parts-import-no-runner',
+      severity: 'error',
+      comment:
+        'core/runner/ applies phases with the backfill, detached-statement, state and db modules; those never import the runner back.',
+      from: { path: '^core/(backfill|detached|db|state|locks|gates|migrations|sql|plan)/' },
+      to: { path: '^core/runner/' },
+    },
+    {
       name: 'no-circular',
       severity: 'error',
       comment: 'Modules that import each other cannot be read or changed one at a time.',

@@ -9,8 +9,8 @@ import { parseDuration } from '../../core/duration.ts';
 import { holdMigrationLocks, newRunId } from '../../core/locks/hold.ts';
 import type { Log } from '../../core/log.ts';
 import { loadMigrations } from '../../core/migrations/load.ts';
+import { pendingMigrations } from '../../core/migrations/pending.ts';
 import type { BackfillMigration } from '../../core/migrations/types.ts';
-import { pendingMigrations } from '../../core/runner/apply.ts';
 import { assertNoDrift, readApplied } from '../../core/state/records.ts';
 import {
   type CommonOptions,

@@ -4,7 +4,7 @@ import { InvalidInput, LintFailed } from '../../core/errors.ts';
 import { gatePendingMigrations, loadLintConfig } from '../../core/lint/index.ts';
 import { holdMigrationLocks, newRunId } from '../../core/locks/hold.ts';
 import { loadMigrations } from '../../core/migrations/load.ts';
-import { pendingMigrations } from '../../core/runner/apply.ts';
+import { pendingMigrations } from '../../core/migrations/pending.ts';
 import { applyRelease } from '../../core/runner/release.ts';
 import { readApplied } from '../../core/state/records.ts';
 import { type CommonOptions, requireDatabaseUrl, withCommonOptions } from '../options.ts';

@@ -1,7 +1,7 @@
 import type pg from 'pg';
+import { isLockTimeout } from '../db/guarded.ts';
 import { MigrationFailed } from '../errors.ts';
 import type { BackfillMigration } from '../migrations/types.ts';
-import { isLockTimeout } from '../runner/lock-retry.ts';
 import { batchKeysSql, probeSql, updateSql } from './sql.ts';
 import { type KeyValues, markPartitionDone, type PartitionState, recordBatch } from './state.ts';
 import type { BackfillTarget } from './target.ts';

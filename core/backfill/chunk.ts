@@ -1,9 +1,9 @@
 import type pg from 'pg';
 import { DEFAULT_LOCK_TIMEOUT_MS } from '../db/connection.ts';
+import { guard, type LockRetryPolicy } from '../db/guarded.ts';
 import { LockHeld, MigrationFailed } from '../errors.ts';
 import type { Log } from '../log.ts';
 import type { BackfillMigration } from '../migrations/types.ts';
-import { type LockRetryPolicy, withLockRetry } from '../runner/lock-retry.ts';
 import { ensureStateSchema } from '../state/schema.ts';
 import { type BatchResult, QUERY_CANCELED, runBatch } from './batch.ts';
 import { BatchSizer, DEFAULT_MAX_BATCH, DEFAULT_MIN_BATCH, DEFAULT_TARGET_BATCH_MS } from './batch-size.ts';
@@ -41,7 +41,7 @@ export interface ChunkOptions {
   lockTimeoutMs?: number;
   /** Pauses between batches. @default spec.throttle */
   throttle?: BackfillThrottle;
-  /** How batches that hit lock_timeout are retried. @default withLockRetry's policy */
+  /** How batches that hit lock_timeout are retried. @default DEFAULT_LOCK_RETRY */
   retry?: Partial<LockRetryPolicy>;
   /** Called after every committed batch (benchmarks, tests, progress displays). */
   onBatch?: (batch: BatchResult) => void;
@@ -119,6 +119,7 @@ export async function runBackfillChunk(
     statementTimeoutMs: Math.max(5_000, 20 * targetMs),
   };
   const throttle = options.throttle ?? spec.throttle ?? {};
+  const db = guard(client, options);
   const target = await describeTarget(client, migration);
   let partition = { id: state.id, cursor: state.cursor, endKey: state.endKey };
   let rowsDone = state.rowsDone;
@@ -148,14 +149,15 @@ export async function runBackfillChunk(
       if (!(await waitForCapacity(client, throttle, { deadline, log: options.log }))) break;
       let result: BatchResult;
       try {
-        result = await withLockRetry(
+        // runBatch is one transaction of its own (its lock_timeout and statement_timeout set locally)
+        result = await db.outsideTransaction(
           `the backfill batch of ${migration.file} on ${target.table}`,
-          () =>
-            runBatch(client, migration, target, partition, sizer.size, guards, {
+          (c) =>
+            runBatch(c, migration, target, partition, sizer.size, guards, {
               executionId: options.executionId,
               rowsPerSecond: (rows) => (rowsThisCall + rows) / ((performance.now() - started) / 1000),
             }),
-          { log: options.log, policy: options.retry, beforeRetry: async () => sizer.shrink() },
+          { beforeRetry: async () => sizer.shrink() },
         );
       } catch (error) {
         if ((error as { code?: string }).code !== QUERY_CANCELED || ++timeouts > MAX_STATEMENT_TIMEOUTS)

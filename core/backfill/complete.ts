@@ -111,6 +111,7 @@ export async function runBackfillToCompletion(
     partitions: options.partitions,
     executionId: options.executionId,
     log: options.log,
+    retry: options.retry,
     restart: options.restart,
   });
   // where every partition stands before the first chunk, so a display knows the whole range at once

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { guard, type LockRetryPolicy } from '../db/guarded.ts';
 import { MigrationFailed } from '../errors.ts';
 import type { Log } from '../log.ts';
 import type { BackfillMigration } from '../migrations/types.ts';
@@ -6,7 +7,7 @@ import { recordEvent } from '../state/records.ts';
 import { ensureStateSchema } from '../state/schema.ts';
 import { DEFAULT_FIRST_BATCH } from './batch-size.ts';
 import { planPartitions } from './partitions.ts';
-import { insertPartition, type PartitionState, readPartitions } from './state.ts';
+import { forgetPartitions, insertPartition, type PartitionState, readPartitions } from './state.ts';
 import { installSyncTrigger } from './sync-trigger.ts';
 import { describeTarget } from './target.ts';
 import { verifyBackfillTarget } from './verify.ts';
@@ -26,6 +27,8 @@ export interface PrepareOptions {
   partitions?: number;
   executionId: string;
   log: Log;
+  /** How installing the sync trigger and checking the expressions retry lock_timeout. @default DEFAULT_LOCK_RETRY */
+  retry?: Partial<LockRetryPolicy>;
   /** Forget the progress of an earlier start (e.g. after the file changed) and plan again. @default false */
   restart?: boolean;
   /** Tables estimated up to this many rows get exact partition boundaries, larger ones sampled. @default 100000 */
@@ -84,14 +87,14 @@ export async function prepareBackfill(
 ): Promise<BackfillJob[]> {
   await ensureStateSchema(client);
   if (options.restart) {
-    await client.query('DELETE FROM zerodown.backfills WHERE version = $1', [migration.version]);
+    await forgetPartitions(client, migration.version);
     options.log.info(`${migration.file}: earlier progress removed, starting again`);
   }
   let existing = await readPartitions(client, migration.version);
   let replace = options.restart === true;
   if (!startedWith(migration, existing)) {
     // the file changed before any batch committed (a typo fixed): nothing ran with the old one
-    await client.query('DELETE FROM zerodown.backfills WHERE version = $1', [migration.version]);
+    await forgetPartitions(client, migration.version);
     options.log.info(`${migration.file}: changed before any batch committed; planning it again`);
     existing = [];
     replace = true;
@@ -99,10 +102,11 @@ export async function prepareBackfill(
   assertSameSpec(migration, existing);
   const target = await describeTarget(client, migration);
   // nothing is installed until every expression is known to work on the table
-  await verifyBackfillTarget(client, migration, target, options.log);
+  const db = guard(client, options);
+  await verifyBackfillTarget(db, migration, target);
   // before planning: rows written from now on are the trigger's, rows before it are the batches'
   if (migration.spec.sync) {
-    await installSyncTrigger(client, migration, target, options.log, { replace });
+    await installSyncTrigger(db, migration, target, { replace });
   }
   if (existing.length > 0) {
     if (options.partitions !== undefined && options.partitions !== existing.length) {

@@ -78,6 +78,11 @@ export async function readPartitions(client: pg.ClientBase, version: string): Pr
   return rows.map(fromRow);
 }
 
+/** Removes every partition of a backfill (its progress): a restart, a replan, a rollback. */
+export async function forgetPartitions(client: pg.ClientBase, version: string): Promise<void> {
+  await client.query('DELETE FROM zerodown.backfills WHERE version = $1', [version]);
+}
+
 /** One partition, or undefined. */
 export async function readPartition(
   client: pg.ClientBase,

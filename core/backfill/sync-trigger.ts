@@ -1,9 +1,8 @@
 import type pg from 'pg';
+import type { GuardedDb } from '../db/guarded.ts';
 import { MigrationFailed } from '../errors.ts';
-import type { Log } from '../log.ts';
 import { compareVersions } from '../migrations/filename.ts';
 import type { BackfillMigration, Migration } from '../migrations/types.ts';
-import { withLockRetry } from '../runner/lock-retry.ts';
 import { quoteIdent } from '../sql/identifiers.ts';
 import type { BackfillTarget } from './target.ts';
 
@@ -74,17 +73,6 @@ export function syncTriggerSql(target: BackfillTarget, version: string): string[
   ];
 }
 
-async function inTransaction(client: pg.ClientBase, work: () => Promise<void>): Promise<void> {
-  await client.query('BEGIN');
-  try {
-    await work();
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  }
-}
-
 /**
  * Installs the sync trigger of a backfill unless it is there already (`replace` installs it again);
  * returns whether it installed it. CREATE TRIGGER waits for
@@ -92,15 +80,15 @@ async function inTransaction(client: pg.ClientBase, work: () => Promise<void>): 
  * Runs under lock_timeout with retries (its lock would otherwise queue the application behind it).
  *
  * @example
- * await installSyncTrigger(client, migration, target, log);
+ * await installSyncTrigger(guard(client, { log }), migration, target);
  */
 export async function installSyncTrigger(
-  client: pg.ClientBase,
+  db: GuardedDb,
   migration: BackfillMigration,
   target: BackfillTarget,
-  log: Log,
   options: { replace?: boolean } = {},
 ): Promise<boolean> {
+  const { client, log } = db;
   if (
     Object.entries(target.set)
       .flat()
@@ -118,16 +106,11 @@ export async function installSyncTrigger(
   );
   if (rows[0]?.n === 2 && !options.replace) return false;
   const statements = syncTriggerSql(target, migration.version);
-  await withLockRetry(
-    `installing the sync trigger of ${migration.file} on ${target.table}`,
-    () =>
-      inTransaction(client, async () => {
-        await client.query(`DROP TRIGGER IF EXISTS ${quoteIdent(names.insertTrigger)} ON ${target.sql}`);
-        await client.query(`DROP TRIGGER IF EXISTS ${quoteIdent(names.updateTrigger)} ON ${target.sql}`);
-        for (const statement of statements) await client.query(statement);
-      }),
-    { log },
-  );
+  await db.transaction(`installing the sync trigger of ${migration.file} on ${target.table}`, async (tx) => {
+    await tx.query(`DROP TRIGGER IF EXISTS ${quoteIdent(names.insertTrigger)} ON ${target.sql}`);
+    await tx.query(`DROP TRIGGER IF EXISTS ${quoteIdent(names.updateTrigger)} ON ${target.sql}`);
+    for (const statement of statements) await tx.query(statement);
+  });
   log.info(`${migration.file}: sync trigger installed on ${target.table} (removed by the contract phase)`);
   return true;
 }
@@ -152,34 +135,26 @@ async function findSyncTriggers(client: pg.ClientBase) {
  * deleted since leaves nothing behind. Returns the dropped triggers' names.
  *
  * @example
- * await removeSyncTriggers(client, migrations, { upToVersion: '20260101000500', log });
+ * await removeSyncTriggers(guard(client, { log }), migrations, { upToVersion: '20260101000500' });
  */
 export async function removeSyncTriggers(
-  client: pg.ClientBase,
+  db: GuardedDb,
   migrations: readonly Migration[],
-  options: { upToVersion?: string; log: Log },
+  options: { upToVersion?: string } = {},
 ): Promise<string[]> {
-  const found = (await findSyncTriggers(client)).filter(
+  const found = (await findSyncTriggers(db.client)).filter(
     (t) => options.upToVersion === undefined || compareVersions(t.version, options.upToVersion) <= 0,
   );
   const dropped: string[] = [];
   for (const version of new Set(found.map((t) => t.version))) {
     const triggers = found.filter((t) => t.version === version);
     const file = migrations.find((m) => m.kind === 'backfill' && m.version === version)?.file ?? version;
-    await withLockRetry(
-      `removing the sync trigger of ${file}`,
-      () =>
-        inTransaction(client, async () => {
-          for (const t of triggers)
-            await client.query(`DROP TRIGGER IF EXISTS ${quoteIdent(t.name)} ON ${t.table}`);
-          await client.query(
-            `DROP FUNCTION IF EXISTS zerodown.${quoteIdent(syncObjectNames(version).function)}()`,
-          );
-        }),
-      { log: options.log },
-    );
+    await db.transaction(`removing the sync trigger of ${file}`, async (tx) => {
+      for (const t of triggers) await tx.query(`DROP TRIGGER IF EXISTS ${quoteIdent(t.name)} ON ${t.table}`);
+      await tx.query(`DROP FUNCTION IF EXISTS zerodown.${quoteIdent(syncObjectNames(version).function)}()`);
+    });
     dropped.push(...triggers.map((t) => t.name));
-    options.log.info(`removed the sync trigger of ${file} from ${triggers[0]!.table}`);
+    db.log.info(`removed the sync trigger of ${file} from ${triggers[0]!.table}`);
   }
   return dropped;
 }

@@ -1,40 +1,27 @@
 import type pg from 'pg';
-import { type Log, silentLog } from '../log.ts';
+import { type GuardedDb, guard, type LockRetryPolicy } from '../db/guarded.ts';
+import type { Log } from '../log.ts';
 import type { BackfillMigration } from '../migrations/types.ts';
-import { withLockRetry } from '../runner/lock-retry.ts';
 import { quoteIdent } from '../sql/identifiers.ts';
-import { readPartitions } from './state.ts';
+import { forgetPartitions, readPartitions } from './state.ts';
 import { syncObjectNames } from './sync-trigger.ts';
 
 async function dropSyncObjects(
-  client: pg.ClientBase,
+  db: GuardedDb,
   migration: BackfillMigration,
-  options: { log: Log; forgetProgress: boolean },
+  options: { forgetProgress: boolean },
 ): Promise<string | undefined> {
   const names = syncObjectNames(migration.version);
-  const { rows } = await client.query<{ table: string; name: string }>(
+  const { rows } = await db.client.query<{ table: string; name: string }>(
     `SELECT tgrelid::regclass::text AS table, tgname AS name FROM pg_trigger
       WHERE NOT tgisinternal AND tgname = ANY ($1)`,
     [[names.insertTrigger, names.updateTrigger]],
   );
-  await withLockRetry(
-    `removing the sync trigger of ${migration.file}`,
-    async () => {
-      await client.query('BEGIN');
-      try {
-        for (const t of rows)
-          await client.query(`DROP TRIGGER IF EXISTS ${quoteIdent(t.name)} ON ${t.table}`);
-        await client.query(`DROP FUNCTION IF EXISTS zerodown.${quoteIdent(names.function)}()`);
-        if (options.forgetProgress)
-          await client.query('DELETE FROM zerodown.backfills WHERE version = $1', [migration.version]);
-        await client.query('COMMIT');
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw error;
-      }
-    },
-    { log: options.log },
-  );
+  await db.transaction(`removing the sync trigger of ${migration.file}`, async (tx) => {
+    for (const t of rows) await tx.query(`DROP TRIGGER IF EXISTS ${quoteIdent(t.name)} ON ${t.table}`);
+    await tx.query(`DROP FUNCTION IF EXISTS zerodown.${quoteIdent(names.function)}()`);
+    if (options.forgetProgress) await forgetPartitions(tx, migration.version);
+  });
   return rows[0]?.table;
 }
 
@@ -44,16 +31,11 @@ async function dropSyncObjects(
  * backfilled values themselves go away with the expand migration's down (which drops the column).
  *
  * @example
- * await undoBackfill(client, migration, { log });
+ * await undoBackfill(guard(client, { log }), migration);
  */
-export async function undoBackfill(
-  client: pg.ClientBase,
-  migration: BackfillMigration,
-  options: { log?: Log } = {},
-): Promise<void> {
-  const log = options.log ?? silentLog;
-  const table = await dropSyncObjects(client, migration, { log, forgetProgress: true });
-  if (table) log.info(`${migration.file}: sync trigger removed from ${table}`);
+export async function undoBackfill(db: GuardedDb, migration: BackfillMigration): Promise<void> {
+  const table = await dropSyncObjects(db, migration, { forgetProgress: true });
+  if (table) db.log.info(`${migration.file}: sync trigger removed from ${table}`);
 }
 
 /**
@@ -68,12 +50,12 @@ export async function undoBackfill(
 export async function removeUnstartedSyncTrigger(
   client: pg.ClientBase,
   migration: BackfillMigration,
-  options: { log: Log },
+  options: { log: Log; retry?: Partial<LockRetryPolicy> },
 ): Promise<boolean> {
   if (!migration.spec.sync) return false;
   const partitions = await readPartitions(client, migration.version);
   if (partitions.some((p) => p.cursor !== null || p.status === 'done')) return false;
-  const table = await dropSyncObjects(client, migration, { log: options.log, forgetProgress: false });
+  const table = await dropSyncObjects(guard(client, options), migration, { forgetProgress: false });
   if (table)
     options.log.info(
       `${migration.file}: no batch committed; the sync trigger it installed on ${table} is removed`,

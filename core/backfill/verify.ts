@@ -1,8 +1,6 @@
-import type pg from 'pg';
+import { type GuardedDb, isLockTimeout } from '../db/guarded.ts';
 import { MigrationFailed } from '../errors.ts';
-import type { Log } from '../log.ts';
 import type { BackfillMigration } from '../migrations/types.ts';
-import { isLockTimeout, withLockRetry } from '../runner/lock-retry.ts';
 import { quoteIdent } from '../sql/identifiers.ts';
 import type { BackfillTarget } from './target.ts';
 
@@ -44,18 +42,18 @@ export function verificationProbes(target: BackfillTarget, sync: boolean): Probe
  * trigger that would fail every write of the application. Lock waits are retried like any DDL.
  *
  * @example
- * await verifyBackfillTarget(client, migration, target, log);
+ * await verifyBackfillTarget(guard(client, { log }), migration, target);
  */
 export async function verifyBackfillTarget(
-  client: pg.ClientBase,
+  db: GuardedDb,
   migration: BackfillMigration,
   target: BackfillTarget,
-  log: Log,
 ): Promise<void> {
   const probes = verificationProbes(target, migration.spec.sync === true);
-  await withLockRetry(
+  await db.outsideTransaction(
     `checking the expressions of ${migration.file} against ${target.table}`,
-    async () => {
+    async (client) => {
+      // planned in a transaction that is always rolled back: EXPLAIN takes the locks, nothing stays
       await client.query('BEGIN');
       try {
         for (const probe of probes) {
@@ -75,6 +73,5 @@ export async function verifyBackfillTarget(
         await client.query('ROLLBACK').catch(() => undefined);
       }
     },
-    { log },
   );
 }

@@ -1,12 +1,12 @@
-import type pg from 'pg';
 import type { ConnectionOptions } from '../db/connection.ts';
+import type { GuardedDb } from '../db/guarded.ts';
 import { MigrationFailed } from '../errors.ts';
 import type { Log } from '../log.ts';
 import type { SchemaMigration } from '../migrations/types.ts';
-import { concurrentIndexTarget, dropInvalidIndexes } from '../runner/invalid-index.ts';
 import { quoteIdent } from '../sql/identifiers.ts';
 import type { SqlStatement } from '../sql/statements.ts';
-import { recordEvent } from '../state/records.ts';
+import { countStatementStarts, recordEvent } from '../state/records.ts';
+import { concurrentIndexTarget, dropInvalidIndexes } from './invalid-index.ts';
 import {
   awaitLocalBuild,
   type DetachedStatement,
@@ -112,27 +112,6 @@ export function detachedStatements(migration: SchemaMigration): Map<number, Deta
 /** The event that records each start of a statement on its own session (counted for attempts). */
 const STARTED_EVENT = { index: 'index_build_started', validate: 'validation_started' } as const;
 
-async function buildAttempts(
-  client: pg.ClientBase,
-  migration: SchemaMigration,
-  statement: number,
-  target: DetachedStatement,
-  executionId: string,
-): Promise<{ ever: number; thisExecution: number }> {
-  const { rows } = await client.query<{ ever: string; mine: string }>(
-    `SELECT count(*) AS ever, count(*) FILTER (WHERE execution_id = $4) AS mine FROM zerodown.events
-      WHERE event = $5 AND version = $1 AND phase = $2 AND detail LIKE $3`,
-    [
-      migration.version,
-      migration.phase,
-      `statement ${statement} (%`,
-      executionId,
-      STARTED_EVENT[target.kind],
-    ],
-  );
-  return { ever: Number(rows[0]?.ever ?? 0), thisExecution: Number(rows[0]?.mine ?? 0) };
-}
-
 function report(
   migration: SchemaMigration,
   target: DetachedStatement,
@@ -196,18 +175,18 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.
  * the migration. Returns `done`, or where it stands when the deadline came first.
  */
 export async function driveDetached(
-  client: pg.ClientBase,
+  db: GuardedDb,
   migration: SchemaMigration,
   statement: number,
   target: DetachedStatement,
   options: DriveOptions,
   deadline: number,
 ): Promise<'done' | DetachedReport> {
+  const { client } = db;
   // a failed index build leaves an INVALID index to drop; a failed validation leaves a NOT VALID
   // constraint, which is where it started
   const dropInvalid = async () => {
-    if (target.kind === 'index')
-      await dropInvalidIndexes(client, [await qualifiedIndexName(client, target)], options.log);
+    if (target.kind === 'index') await dropInvalidIndexes(db, [await qualifiedIndexName(client, target)]);
   };
   for (;;) {
     const local = localBuildState(target.key);
@@ -235,7 +214,12 @@ export async function driveDetached(
       await options.onWait?.();
       continue;
     }
-    const attempts = await buildAttempts(client, migration, statement + 1, target, options.executionId);
+    const attempts = await countStatementStarts(client, {
+      event: STARTED_EVENT[target.kind],
+      migration,
+      statement: statement + 1,
+      executionId: options.executionId,
+    });
     if (attempts.ever > 0 && status.valid) return 'done';
     if (status.exists && !status.valid) await dropInvalid();
     if (attempts.thisExecution >= MAX_BUILD_ATTEMPTS) {

@@ -1,13 +1,14 @@
 import type pg from 'pg';
 import { removeSyncTriggers } from '../backfill/sync-trigger.ts';
 import type { ConnectionOptions } from '../db/connection.ts';
+import { type GuardedDb, guard, type LockRetryPolicy } from '../db/guarded.ts';
 import { type DetachedReport, detachedStatements, driveDetached } from '../detached/drive.ts';
 import { MigrationFailed } from '../errors.ts';
 import type { Log } from '../log.ts';
 import { compareVersions } from '../migrations/filename.ts';
-import type { Migration, Phase, SchemaMigration, SqlScript } from '../migrations/types.ts';
+import { describeScript, pendingMigrations } from '../migrations/pending.ts';
+import type { Migration, Phase, SchemaMigration } from '../migrations/types.ts';
 import {
-  type AppliedMigration,
   assertNoDrift,
   clearPartialProgress,
   readApplied,
@@ -17,7 +18,6 @@ import {
 } from '../state/records.ts';
 import { ensureStateSchema } from '../state/schema.ts';
 import { runScript } from './execute-script.ts';
-import type { LockRetryPolicy } from './lock-retry.ts';
 
 /** What every runner call needs. */
 export interface RunnerOptions {
@@ -37,29 +37,6 @@ export interface AppliedResult {
   readonly file: string;
   readonly phase: Phase;
   readonly durationMs: number;
-}
-
-/** Pending migrations of the given phases, in order, up to and including version `to`. */
-export function pendingMigrations(
-  migrations: readonly Migration[],
-  applied: readonly AppliedMigration[],
-  options: { phases: readonly Phase[]; to?: string },
-): Migration[] {
-  const done = new Set(applied.map((a) => a.id));
-  return migrations.filter(
-    (m) =>
-      options.phases.includes(m.phase) &&
-      !done.has(m.id) &&
-      (options.to === undefined || compareVersions(m.version, options.to) <= 0),
-  );
-}
-
-/** Describes a script for a dry run. */
-export function describeScript(script: SqlScript): string {
-  const header = script.transaction
-    ? '-- in one transaction'
-    : `-- outside a transaction (${script.noTransactionReason})`;
-  return [header, ...script.statements.map((s) => `${s.sql};`)].join('\n');
 }
 
 /** How {@link applyMigration} and {@link applyPending} ended: applied, or a detached statement still running. */
@@ -92,14 +69,15 @@ export interface ApplyOptions extends RunnerOptions {
  * `zerodown up` and the workflow's Expand and Contract tasks alike.
  *
  * @example
- * const outcome = await applyMigration(client, migration, { executionId, log, connection, budgetMs: 600_000 });
+ * const outcome = await applyMigration(guard(client, { log }), migration, { executionId, log, connection, budgetMs: 600_000 });
  * if (outcome.status === 'running') return { done: false, building: outcome.detached };
  */
 export async function applyMigration(
-  client: pg.ClientBase,
+  db: GuardedDb,
   migration: SchemaMigration,
   options: ApplyOptions,
 ): Promise<ApplyOutcome> {
+  const { client } = db;
   const started = performance.now();
   const deadline = Date.now() + (options.budgetMs ?? Number.POSITIVE_INFINITY);
   const statements = migration.up.statements;
@@ -115,12 +93,12 @@ export async function applyMigration(
     });
     if (stepwise) await clearPartialProgress(c, migration);
   };
-  const context = { file: migration.file, log: options.log, retry: options.retry };
+  const context = { file: migration.file };
   let done = stepwise ? await readPartialProgress(client, migration) : 0;
   if (done > 0)
     options.log.info(`${migration.file}: resuming after statement ${done} (applied by an earlier attempt)`);
   if (detached.size === 0) {
-    await runScript(client, migration.up, {
+    await runScript(db, migration.up, {
       ...context,
       skipStatements: done,
       onStatementDone: (count) => savePartialProgress(client, migration, count, options.executionId),
@@ -131,7 +109,7 @@ export async function applyMigration(
       const target = detached.get(done);
       if (target) {
         const outcome = await driveDetached(
-          client,
+          db,
           migration,
           done,
           target,
@@ -149,7 +127,7 @@ export async function applyMigration(
       let next = done;
       while (next < statements.length && !detached.has(next)) next++;
       await runScript(
-        client,
+        db,
         { ...migration.up, statements: statements.slice(0, next) },
         {
           ...context,
@@ -180,13 +158,13 @@ export async function applyMigration(
  * columns contract drops. Used by `applyPending`.
  *
  * @example
- * await prepareContract(client, migrations, migration, { applied, whatToRun: 'run "zerodown backfill" first', log });
+ * await prepareContract(guard(client, { log }), migrations, migration, { applied, whatToRun: 'run "zerodown backfill" first' });
  */
 export async function prepareContract(
-  client: pg.ClientBase,
+  db: GuardedDb,
   migrations: readonly Migration[],
   migration: Migration,
-  options: { applied: ReadonlySet<string>; whatToRun: string; log: Log; dryRun?: boolean },
+  options: { applied: ReadonlySet<string>; whatToRun: string; dryRun?: boolean },
 ): Promise<void> {
   const unfinished = migrations.find(
     (m) =>
@@ -200,8 +178,7 @@ export async function prepareContract(
       `${migration.file} cannot run before the backfill ${unfinished.file} has finished: contract removes what the old application version still needs; ${options.whatToRun}`,
     );
   }
-  if (!options.dryRun)
-    await removeSyncTriggers(client, migrations, { upToVersion: migration.version, log: options.log });
+  if (!options.dryRun) await removeSyncTriggers(db, migrations, { upToVersion: migration.version });
 }
 
 /** What {@link applyPending} did. */
@@ -237,6 +214,7 @@ export async function applyPending(
   },
 ): Promise<PhaseResult> {
   if (!options.dryRun) await ensureStateSchema(client);
+  const db = guard(client, options);
   const applied = await readApplied(client);
   assertNoDrift(migrations, applied);
   const only = options.only ? new Set(options.only) : undefined;
@@ -250,10 +228,9 @@ export async function applyPending(
       continue;
     }
     if (migration.phase === 'contract') {
-      await prepareContract(client, migrations, migration, {
+      await prepareContract(db, migrations, migration, {
         applied: done,
         whatToRun: options.whatToRunFirst ?? 'run "zerodown backfill" first',
-        log: options.log,
         dryRun: options.dryRun,
       });
     }
@@ -262,7 +239,7 @@ export async function applyPending(
       results.push({ id: migration.id, file: migration.file, phase: migration.phase, durationMs: 0 });
       continue;
     }
-    const outcome = await applyMigration(client, migration, options);
+    const outcome = await applyMigration(db, migration, options);
     if (outcome.status === 'running')
       return { applied: results, skippedBackfills, running: outcome.detached };
     results.push(outcome.result);

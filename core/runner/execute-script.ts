@@ -1,21 +1,18 @@
 import type pg from 'pg';
-import { MigrationFailed } from '../errors.ts';
-import type { Log } from '../log.ts';
-import type { SqlScript } from '../migrations/types.ts';
-import type { SqlStatement } from '../sql/statements.ts';
+import type { GuardedDb } from '../db/guarded.ts';
 import {
   concurrentIndexTarget,
   dropInvalidIndexes,
   invalidIndexes,
   leftoverInvalidIndex,
-} from './invalid-index.ts';
-import { type LockRetryPolicy, withLockRetry } from './lock-retry.ts';
+} from '../detached/invalid-index.ts';
+import { MigrationFailed } from '../errors.ts';
+import type { SqlScript } from '../migrations/types.ts';
+import type { SqlStatement } from '../sql/statements.ts';
 
 /** Where a script comes from and what to do around it. */
 export interface ScriptContext {
   readonly file: string;
-  readonly log: Log;
-  readonly retry?: Partial<LockRetryPolicy>;
   /** Runs inside the script's transaction just before COMMIT (transactional scripts), or after the last statement. */
   readonly finish: (client: pg.ClientBase) => Promise<void>;
   /** Non-transactional scripts: statements already applied by an earlier, interrupted attempt. */
@@ -55,15 +52,6 @@ export function waitsForOldTransactions(statement: SqlStatement): boolean {
   return IndexStmt?.concurrent === true || DropStmt?.concurrent === true;
 }
 
-async function runWithoutLockTimeout(client: pg.ClientBase, statement: SqlStatement): Promise<void> {
-  await client.query('SET lock_timeout = 0');
-  try {
-    await runStatement(client, statement);
-  } finally {
-    await client.query('RESET lock_timeout').catch(() => undefined);
-  }
-}
-
 function toMigrationFailed(file: string, error: unknown, done?: string): unknown {
   if (!(error instanceof StatementError)) return error;
   const pgError = error.original as { code?: string; detail?: string; hint?: string };
@@ -81,31 +69,17 @@ function toMigrationFailed(file: string, error: unknown, done?: string): unknown
  * indexes left by a failed build are dropped before a retry or before the failure is reported.
  *
  * @example
- * await runScript(client, migration.up, { file: migration.file, log, finish: (c) => recordApplied(c, migration, ...) });
+ * await runScript(guard(client, { log }), migration.up, { file: migration.file, finish: (c) => recordApplied(c, migration, ...) });
  */
-export async function runScript(
-  client: pg.ClientBase,
-  script: SqlScript,
-  context: ScriptContext,
-): Promise<void> {
-  const { file, log } = context;
+export async function runScript(db: GuardedDb, script: SqlScript, context: ScriptContext): Promise<void> {
+  const { file } = context;
+  const { client, log } = db;
   if (script.transaction) {
     try {
-      await withLockRetry(
-        file,
-        async () => {
-          await client.query('BEGIN');
-          try {
-            for (const statement of script.statements) await runStatement(client, statement);
-            await context.finish(client);
-            await client.query('COMMIT');
-          } catch (error) {
-            await client.query('ROLLBACK').catch(() => undefined);
-            throw error;
-          }
-        },
-        { log, policy: context.retry },
-      );
+      await db.transaction(file, async (tx) => {
+        for (const statement of script.statements) await runStatement(tx, statement);
+        await context.finish(tx);
+      });
     } catch (error) {
       throw toMigrationFailed(file, error);
     }
@@ -121,26 +95,23 @@ export async function runScript(
         ? `statements 1-${index} of ${statements.length} are applied and recorded; rerun to resume`
         : undefined;
     try {
-      if (target) await dropInvalidIndexes(client, await leftoverInvalidIndex(client, target), log);
+      if (target) await dropInvalidIndexes(db, await leftoverInvalidIndex(client, target));
       const before = target ? await invalidIndexes(client, target.table) : new Set<string>();
       const cleanUp = async () => {
         if (!target) return;
         const after = await invalidIndexes(client, target.table);
         await dropInvalidIndexes(
-          client,
+          db,
           [...after].filter((name) => !before.has(name)),
-          log,
         );
       };
       try {
-        const run = waitsForOldTransactions(statement) ? runWithoutLockTimeout : runStatement;
-        await withLockRetry(`${file}:${statement.line}`, () => run(client, statement), {
-          log,
-          policy: context.retry,
+        await db.outsideTransaction(`${file}:${statement.line}`, (c) => runStatement(c, statement), {
           beforeRetry: cleanUp,
+          noLockTimeout: waitsForOldTransactions(statement),
         });
       } catch (error) {
-        // withLockRetry turns a last lock_timeout into LockTimeout: every way out leaves no INVALID index
+        // the guard turns a last lock_timeout into LockTimeout: every way out leaves no INVALID index
         await cleanUp().catch((e) => log.error(`could not drop INVALID index: ${e}`));
         throw error;
       }

@@ -1,12 +1,19 @@
 import type pg from 'pg';
 import { undoBackfill } from '../backfill/undo.ts';
+import { guard } from '../db/guarded.ts';
 import { IrreversibleMigration } from '../errors.ts';
 import { compareVersions } from '../migrations/filename.ts';
+import { describeScript } from '../migrations/pending.ts';
 import type { Migration } from '../migrations/types.ts';
-import { type AppliedMigration, assertNoDrift, readApplied, recordEvent } from '../state/records.ts';
+import {
+  type AppliedMigration,
+  assertNoDrift,
+  readApplied,
+  recordEvent,
+  recordRolledBack,
+} from '../state/records.ts';
 import { ensureStateSchema } from '../state/schema.ts';
 import type { AppliedResult, RunnerOptions } from './apply.ts';
-import { describeScript } from './apply.ts';
 import { runScript } from './execute-script.ts';
 
 /** Which applied migrations to roll back. */
@@ -63,6 +70,7 @@ export async function rollback(
   options: RunnerOptions & RollbackSelection,
 ): Promise<{ rolledBack: AppliedResult[] }> {
   if (!options.dryRun) await ensureStateSchema(client);
+  const db = guard(client, options);
   const applied = await readApplied(client);
   assertNoDrift(migrations, applied);
   const byId = new Map(migrations.map((m) => [m.id, m]));
@@ -72,19 +80,14 @@ export async function rollback(
     if (!migration)
       await stop(client, options, row, `its file ${row.file} is no longer in the migrations directory`);
     const started = performance.now();
-    const markRolledBack = async (c: pg.ClientBase) => {
-      await c.query(
-        'UPDATE zerodown.migrations SET rolled_back_at = now(), rolled_back_by = $2 WHERE id = $1',
-        [row.rowId, options.executionId],
-      );
-    };
+    const markRolledBack = (c: pg.ClientBase) => recordRolledBack(c, row, options.executionId);
     if (migration!.kind === 'backfill') {
       if (options.dryRun) {
         options.log.info(
           `-- ${migration!.file}: backfill state removed (its column goes with the expand's down)`,
         );
       } else {
-        await undoBackfill(client, migration!, { log: options.log });
+        await undoBackfill(db, migration!);
         await markRolledBack(client);
       }
     } else {
@@ -94,18 +97,13 @@ export async function rollback(
       // the columns this down drops
       const backfill = migrations.find((m) => m.kind === 'backfill' && m.version === row.version);
       if (backfill?.kind === 'backfill' && row.phase === 'expand' && !options.dryRun) {
-        await undoBackfill(client, backfill, { log: options.log });
+        await undoBackfill(db, backfill);
       }
       if (down.kind !== 'script') continue;
       if (options.dryRun) {
         options.log.info(`-- down of ${migration!.file}\n${describeScript(down.script)}`);
       } else {
-        await runScript(client, down.script, {
-          file: migration!.file,
-          log: options.log,
-          retry: options.retry,
-          finish: markRolledBack,
-        });
+        await runScript(db, down.script, { file: migration!.file, finish: markRolledBack });
       }
     }
     const durationMs = performance.now() - started;

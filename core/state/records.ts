@@ -79,6 +79,18 @@ export async function recordApplied(
   );
 }
 
+/** Marks an applied migration rolled back (its row stays, as history). */
+export async function recordRolledBack(
+  client: pg.ClientBase,
+  migration: Pick<AppliedMigration, 'rowId'>,
+  executionId: string,
+): Promise<void> {
+  await client.query(
+    'UPDATE zerodown.migrations SET rolled_back_at = now(), rolled_back_by = $2 WHERE id = $1',
+    [migration.rowId, executionId],
+  );
+}
+
 /** Appends to `zerodown.events`, the tool's own history (rollback stops, partial applies, overrides). */
 export async function recordEvent(
   client: pg.ClientBase,
@@ -95,6 +107,18 @@ export async function recordEvent(
       event.detail ?? null,
     ],
   );
+}
+
+/** The latest event of a kind, or undefined. */
+export async function readLastEvent(
+  client: pg.ClientBase,
+  event: string,
+): Promise<{ at: Date; file: string | null; detail: string | null } | undefined> {
+  const { rows } = await client.query(
+    'SELECT at, file, detail FROM zerodown.events WHERE event = $1 ORDER BY id DESC LIMIT 1',
+    [event],
+  );
+  return rows[0];
 }
 
 /**
@@ -125,6 +149,14 @@ export async function savePartialProgress(
      ON CONFLICT (version, phase) DO UPDATE SET checksum = $3, statements_done = $4, execution_id = $5, updated_at = now()`,
     [migration.version, migration.phase, migration.checksum, statementsDone, executionId],
   );
+}
+
+/** Statements done of every migration applied part way, keyed `version.phase`. */
+export async function readAllPartialProgress(client: pg.ClientBase): Promise<Map<string, number>> {
+  const { rows } = await client.query<{ version: string; phase: string; statements_done: number }>(
+    'SELECT version, phase, statements_done FROM zerodown.partial',
+  );
+  return new Map(rows.map((r) => [`${r.version}.${r.phase}`, r.statements_done]));
 }
 
 /** Forgets the progress of a migration once it is applied and recorded. */

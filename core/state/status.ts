@@ -4,7 +4,7 @@ import { listOpenGates } from '../gates/gates.ts';
 import { type Lease, LeaseLock } from '../locks/lease.ts';
 import { compareMigrations } from '../migrations/filename.ts';
 import type { Migration, Phase } from '../migrations/types.ts';
-import { readApplied } from './records.ts';
+import { readAllPartialProgress, readApplied, readLastEvent } from './records.ts';
 import { readStateVersion } from './schema.ts';
 
 /** One line of `zerodown status`. */
@@ -76,8 +76,7 @@ export async function readStatus(
         openedAt: gate.openedAt.toISOString(),
         heartbeatAt: gate.heartbeatAt?.toISOString() ?? null,
       });
-    const partialRows = await client.query('SELECT version, phase, statements_done FROM zerodown.partial');
-    for (const row of partialRows.rows) partial.set(`${row.version}.${row.phase}`, row.statements_done);
+    for (const [key, done] of await readAllPartialProgress(client)) partial.set(key, done);
     const lease = await new LeaseLock(client).current();
     if (lease) {
       lock = {
@@ -87,15 +86,8 @@ export async function readStatus(
         expiresAt: lease.expiresAt.toISOString(),
       };
     }
-    const stop = await client.query(
-      "SELECT at, file, detail FROM zerodown.events WHERE event = 'rollback_stopped' ORDER BY id DESC LIMIT 1",
-    );
-    if (stop.rows[0])
-      lastRollbackStop = {
-        at: stop.rows[0].at.toISOString(),
-        file: stop.rows[0].file,
-        reason: stop.rows[0].detail,
-      };
+    const stop = await readLastEvent(client, 'rollback_stopped');
+    if (stop) lastRollbackStop = { at: stop.at.toISOString(), file: stop.file, reason: stop.detail };
   }
   const lines: MigrationStatus[] = migrations.map((m) => {
     const row = appliedById.get(m.id);

@@ -6,6 +6,7 @@ import {
   runBackfillChunk,
   runBackfillToCompletion,
 } from '../../core/backfill/index.ts';
+import { guard } from '../../core/db/guarded.ts';
 import { MigrationFailed } from '../../core/errors.ts';
 import { loadMigrations } from '../../core/migrations/load.ts';
 import type { BackfillMigration } from '../../core/migrations/types.ts';
@@ -195,8 +196,10 @@ describe('sync triggers and the runner', () => {
     // tb's old app still needs its trigger: the backfill has not finished
     expect((await syncTriggers()).filter((t) => t.startsWith('zerodown_sync_11_'))).toEqual([]);
     expect((await syncTriggers()).filter((t) => t.startsWith('zerodown_sync_13_'))).toHaveLength(2);
-    expect(await removeSyncTriggers(db.client, migrations, { upToVersion: '12', log })).toEqual([]);
-    expect(await removeSyncTriggers(db.client, migrations, { log })).toEqual([
+    expect(await removeSyncTriggers(guard(db.client, { log }), migrations, { upToVersion: '12' })).toEqual(
+      [],
+    );
+    expect(await removeSyncTriggers(guard(db.client, { log }), migrations)).toEqual([
       'zerodown_sync_13_insert',
       'zerodown_sync_13_update',
     ]);

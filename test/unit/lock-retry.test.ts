@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { backoffDelay, DEFAULT_LOCK_RETRY, withLockRetry } from '../../core/db/lock-retry.ts';
 import { formatDuration, parseDuration } from '../../core/duration.ts';
 import { LockTimeout } from '../../core/errors.ts';
 import type { Log } from '../../core/log.ts';
-import { backoffDelay, DEFAULT_LOCK_RETRY, withLockRetry } from '../../core/runner/lock-retry.ts';
 
 const quiet: Log = { info() {}, warn() {}, error() {}, debug() {} };
 

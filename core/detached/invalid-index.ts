@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { Log } from '../log.ts';
+import type { GuardedDb } from '../db/guarded.ts';
 import { quoteIdent } from '../sql/identifiers.ts';
 import type { SqlStatement } from '../sql/statements.ts';
 
@@ -27,16 +27,19 @@ export async function invalidIndexes(client: pg.ClientBase, table: string): Prom
   return new Set(rows.map((r) => r.name));
 }
 
-/** Drops INVALID indexes with DROP INDEX CONCURRENTLY, so a failed build leaves nothing behind. */
-export async function dropInvalidIndexes(
-  client: pg.ClientBase,
-  names: Iterable<string>,
-  log: Log,
-): Promise<string[]> {
+/**
+ * Drops INVALID indexes with DROP INDEX CONCURRENTLY, so a failed build leaves nothing behind. It
+ * waits for older transactions without blocking traffic, so it runs without lock_timeout.
+ */
+export async function dropInvalidIndexes(db: GuardedDb, names: Iterable<string>): Promise<string[]> {
   const dropped: string[] = [];
   for (const name of names) {
-    log.warn(`dropping INVALID index ${name} left by a failed CREATE INDEX CONCURRENTLY`);
-    await client.query(`DROP INDEX CONCURRENTLY IF EXISTS ${name}`);
+    db.log.warn(`dropping INVALID index ${name} left by a failed CREATE INDEX CONCURRENTLY`);
+    await db.outsideTransaction(
+      `dropping the INVALID index ${name}`,
+      (c) => c.query(`DROP INDEX CONCURRENTLY IF EXISTS ${name}`),
+      { noLockTimeout: true },
+    );
     dropped.push(name);
   }
   return dropped;
