@@ -13,7 +13,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { ENV } from '../lambdas/aws/deps.ts';
 import { SCHEDULED_CONTRACT_INPUT } from '../lambdas/input.ts';
-import { RESERVE_MS } from '../lambdas/tasks/session.ts';
+import { RESERVE_MS } from '../lambdas/tasks/settings.ts';
 import type { TaskName } from '../lambdas/tasks.ts';
 import { acknowledgeOrchestratorFindings } from './nag.ts';
 import type { MigrationOrchestratorProps } from './orchestrator-props.ts';

@@ -1,12 +1,14 @@
 import { backfillChunkTask, finishBackfillsTask, prepareBackfillTask } from './tasks/backfill.ts';
+import type { TaskDeps, TaskHandler } from './tasks/define-task.ts';
 import { gateTask } from './tasks/gate.ts';
 import { acquireLockTask, releaseLockTask } from './tasks/lock.ts';
+import { migrationSource } from './tasks/migrations.ts';
 import { planTask } from './tasks/plan.ts';
 import { rollbackTask } from './tasks/rollback.ts';
 import { schemaPhaseTask } from './tasks/schema-phase.ts';
-import { migrationSource, type TaskDeps, type TaskHandler } from './tasks/session.ts';
 
-export type { TaskContext, TaskDeps, TaskHandler, TaskSettings } from './tasks/session.ts';
+export type { TaskContext, TaskDeps, TaskHandler } from './tasks/define-task.ts';
+export type { TaskSettings } from './tasks/settings.ts';
 
 /** Every task of the workflow; each Lambda function carries its name in `ZERODOWN_TASK`. */
 export const TASK_NAMES = [
@@ -32,8 +34,9 @@ export type TaskName = (typeof TASK_NAMES)[number];
 /**
  * Builds every task handler from its dependencies: the same code runs in Lambda (`lambdas/<task>.ts`,
  * with Secrets Manager, TLS and a Powertools logger) and in the local runner (a database URL, a log).
- * Handlers validate their event, connect, call `core`, close the connection, and return small JSON;
- * errors keep their class name, which becomes the Step Functions error name.
+ * Each task is a `defineTask` (lambdas/tasks/define-task.ts): it validates its event, connects, holds its
+ * locks, calls `core`, closes the connection, and returns small JSON; errors keep their class name,
+ * which becomes the Step Functions error name.
  *
  * @example
  * const handlers = createTaskHandlers({ connection: async () => ({ connection: url }), migrationsDir: 'migrations',
@@ -45,14 +48,14 @@ export function createTaskHandlers(deps: TaskDeps): Record<TaskName, TaskHandler
   const migrations = migrationSource(deps.migrationsDir);
   return {
     plan: planTask(deps, migrations),
-    acquireLock: acquireLockTask(deps),
-    expand: schemaPhaseTask('expand', deps, migrations),
-    gate: gateTask(deps),
+    acquireLock: acquireLockTask(deps, migrations),
+    expand: schemaPhaseTask('expand')(deps, migrations),
+    gate: gateTask(deps, migrations),
     prepareBackfill: prepareBackfillTask(deps, migrations),
     backfillChunk: backfillChunkTask(deps, migrations),
     finishBackfills: finishBackfillsTask(deps, migrations),
-    contract: schemaPhaseTask('contract', deps, migrations),
+    contract: schemaPhaseTask('contract')(deps, migrations),
     rollback: rollbackTask(deps, migrations),
-    releaseLock: releaseLockTask(deps),
+    releaseLock: releaseLockTask(deps, migrations),
   };
 }

@@ -1,18 +1,10 @@
 import { finishBackfill, prepareBackfill, runBackfillChunk } from '../../core/backfill/index.ts';
 import { InvalidInput, MigrationFailed } from '../../core/errors.ts';
-import { withTaskLocks } from '../../core/locks/hold.ts';
 import type { BackfillMigration, Migration } from '../../core/migrations/types.ts';
 import { readApplied } from '../../core/state/records.ts';
 import { ChunkEventSchema, FinishEventSchema, PlanCarryingEventSchema } from '../events.ts';
-import {
-  migrationsById,
-  parseTaskEvent,
-  type TaskDeps,
-  type TaskHandler,
-  taskLog,
-  withDatabase,
-  workBudgetMs,
-} from './session.ts';
+import { defineTask } from './define-task.ts';
+import { migrationsById } from './migrations.ts';
 
 function backfillOf(all: readonly Migration[], id: string): BackfillMigration {
   const [migration] = migrationsById(all, [id]);
@@ -28,35 +20,31 @@ function backfillOf(all: readonly Migration[], id: string): BackfillMigration {
  * @example
  * const { jobs } = await prepareBackfillTask(deps, migrations)({ plan });
  */
-export function prepareBackfillTask(deps: TaskDeps, migrations: () => Promise<Migration[]>): TaskHandler {
-  return async (raw) => {
-    const { plan } = parseTaskEvent('prepareBackfill', PlanCarryingEventSchema, raw);
-    const log = taskLog(deps.log, { task: 'prepareBackfill', executionId: plan.executionId });
+export const prepareBackfillTask = defineTask({
+  name: 'prepareBackfill',
+  input: PlanCarryingEventSchema,
+  logKeys: ({ plan }) => ({ executionId: plan.executionId }),
+  locks: ({ plan }) => ({ owner: plan.executionId, mode: 'exclusive' }),
+  async run({ event: { plan }, log, settings, migrations, database }) {
     const all = await migrations();
     const wanted = plan.backfill.map((id) => backfillOf(all, id));
-    return await withDatabase(deps, 'prepareBackfill', (client) =>
-      withTaskLocks(
-        client,
-        { owner: plan.executionId, ttlMs: deps.settings.leaseTtlMs, mode: 'exclusive', log },
-        async () => {
-          const applied = new Set((await readApplied(client)).map((a) => a.id));
-          const jobs = [];
-          for (const migration of wanted) {
-            if (applied.has(migration.id)) continue;
-            jobs.push(
-              ...(await prepareBackfill(client, migration, {
-                partitions: migration.spec.partitions ?? deps.settings.maxPartitions,
-                executionId: plan.executionId,
-                log,
-              })),
-            );
-          }
-          return { jobs };
-        },
-      ),
-    );
-  };
-}
+    return await database(async (client) => {
+      const applied = new Set((await readApplied(client)).map((a) => a.id));
+      const jobs = [];
+      for (const migration of wanted) {
+        if (applied.has(migration.id)) continue;
+        jobs.push(
+          ...(await prepareBackfill(client, migration, {
+            partitions: migration.spec.partitions ?? settings.maxPartitions,
+            executionId: plan.executionId,
+            log,
+          })),
+        );
+      }
+      return { jobs };
+    });
+  },
+});
 
 /**
  * BackfillChunk: runs batches of one partition for up to the chunk budget (cut to the Lambda's remaining
@@ -67,31 +55,26 @@ export function prepareBackfillTask(deps: TaskDeps, migrations: () => Promise<Mi
  * @example
  * await backfillChunkTask(deps, migrations)({ job, executionId }, context); // { job, done: false, rowsDone: 52000, … }
  */
-export function backfillChunkTask(deps: TaskDeps, migrations: () => Promise<Migration[]>): TaskHandler {
-  return async (raw, context) => {
-    const event = parseTaskEvent('backfillChunk', ChunkEventSchema, raw);
+export const backfillChunkTask = defineTask({
+  name: 'backfillChunk',
+  input: ChunkEventSchema,
+  logKeys: ({ job, executionId }) => ({ executionId, partition: job.partition }),
+  locks: ({ executionId }) => ({ owner: executionId, mode: 'shared' }),
+  async run({ event, log, settings, budgetMs, migrations, database }) {
     const { job, executionId } = event;
-    const log = taskLog(deps.log, { task: 'backfillChunk', executionId, partition: job.partition });
-    const budgetMs = workBudgetMs(deps.settings, context);
     const migration = backfillOf(await migrations(), job.migrationId);
-    return await withDatabase(deps, 'backfillChunk', (client) =>
-      withTaskLocks(
-        client,
-        { owner: executionId, ttlMs: deps.settings.leaseTtlMs, mode: 'shared', log },
-        async () => {
-          const { cursor: _cursor, ...progress } = await runBackfillChunk(client, migration, job, {
-            budgetMs,
-            executionId,
-            log,
-            targetBatchMs: migration.spec.targetBatchMs ?? deps.settings.targetBatchMs,
-            lockTimeoutMs: deps.settings.lockTimeoutMs,
-          });
-          return { job, executionId, release: event.release ?? null, ...progress };
-        },
-      ),
-    );
-  };
-}
+    return await database(async (client) => {
+      const { cursor: _cursor, ...progress } = await runBackfillChunk(client, migration, job, {
+        budgetMs,
+        executionId,
+        log,
+        targetBatchMs: migration.spec.targetBatchMs ?? settings.targetBatchMs,
+        lockTimeoutMs: settings.lockTimeoutMs,
+      });
+      return { job, executionId, release: event.release ?? null, ...progress };
+    });
+  },
+});
 
 /** The Lambda error document `{"errorType","errorMessage"}` a Catch puts in Cause, read back. */
 function causeMessage(cause: string | undefined): string {
@@ -112,10 +95,12 @@ function causeMessage(cause: string | undefined): string {
  * @example
  * await finishBackfillsTask(deps, migrations)({ plan, results }); // { finished: ['20260101000100.backfill'] }
  */
-export function finishBackfillsTask(deps: TaskDeps, migrations: () => Promise<Migration[]>): TaskHandler {
-  return async (raw) => {
-    const { plan, results } = parseTaskEvent('finishBackfills', FinishEventSchema, raw);
-    const log = taskLog(deps.log, { task: 'finishBackfills', executionId: plan.executionId });
+export const finishBackfillsTask = defineTask({
+  name: 'finishBackfills',
+  input: FinishEventSchema,
+  logKeys: ({ plan }) => ({ executionId: plan.executionId }),
+  locks: ({ plan }) => ({ owner: plan.executionId, mode: 'exclusive' }),
+  async run({ event: { plan, results }, log, migrations, database }) {
     const failed = results.find((result) => result.failed);
     if (failed) {
       const where = failed.job
@@ -127,24 +112,18 @@ export function finishBackfillsTask(deps: TaskDeps, migrations: () => Promise<Mi
     }
     const all = await migrations();
     const wanted = plan.backfill.map((id) => backfillOf(all, id));
-    return await withDatabase(deps, 'finishBackfills', (client) =>
-      withTaskLocks(
-        client,
-        { owner: plan.executionId, ttlMs: deps.settings.leaseTtlMs, mode: 'exclusive', log },
-        async () => {
-          const finished: string[] = [];
-          for (const migration of wanted) {
-            if (!(await finishBackfill(client, migration, { executionId: plan.executionId, log }))) {
-              throw new MigrationFailed(
-                migration.file,
-                `${migration.file}: not every partition of the backfill is done; run the release again to resume it`,
-              );
-            }
-            finished.push(migration.id);
-          }
-          return { finished };
-        },
-      ),
-    );
-  };
-}
+    return await database(async (client) => {
+      const finished: string[] = [];
+      for (const migration of wanted) {
+        if (!(await finishBackfill(client, migration, { executionId: plan.executionId, log }))) {
+          throw new MigrationFailed(
+            migration.file,
+            `${migration.file}: not every partition of the backfill is done; run the release again to resume it`,
+          );
+        }
+        finished.push(migration.id);
+      }
+      return { finished };
+    });
+  },
+});

@@ -4,7 +4,7 @@ import { type GateName, openGateForExecution } from '../../core/gates/gates.ts';
 import { renewLease } from '../../core/locks/hold.ts';
 import { StepFunctionsGateResumer } from '../aws/gate-resumer.ts';
 import { GateDecisionEventSchema, GateEventSchema } from '../events.ts';
-import { parseTaskEvent, type TaskDeps, type TaskHandler, taskLog, withDatabase } from './session.ts';
+import { defineTask, type Task } from './define-task.ts';
 
 const WHAT_TO_DEPLOY: Record<GateName, string> = {
   afterExpand:
@@ -49,23 +49,19 @@ export function gateNotice(gate: {
 }
 
 /**
- * The gate task (lambda:invoke.waitForTaskToken): renews the lease to outlast the wait, records the
+ * Opening a gate (lambda:invoke.waitForTaskToken): renews the lease to outlast the wait, records the
  * release, gate and task token in `zerodown.gates`, and publishes a notice (log line, and SNS when
  * configured) with the command that approves it. The workflow then waits for SendTaskSuccess/Failure.
  * The token itself is never logged.
- *
- * @example
- * await gateTask(deps)({ taskToken, release: 'v42', gate: 'beforeContract', executionId, timeoutSeconds: 86400 });
  */
-export function gateTask(deps: TaskDeps): TaskHandler {
-  return async (raw, context) => {
-    if (typeof raw === 'object' && raw !== null && 'action' in raw)
-      return await decideThroughFunction(deps, raw);
-    const event = parseTaskEvent('gate', GateEventSchema, raw);
-    const log = taskLog(deps.log, { task: 'gate', executionId: event.executionId, release: event.release });
-    const record = await withDatabase(deps, 'gate', async (client) => {
+const openGateTask = defineTask({
+  name: 'gate',
+  input: GateEventSchema,
+  logKeys: (event) => ({ executionId: event.executionId, release: event.release }),
+  async run({ event, log, deps, settings, context, database }) {
+    const record = await database(async (client) => {
       const waitMs = (event.timeoutSeconds ?? 0) * 1000;
-      await renewLease(client, event.executionId, waitMs + deps.settings.leaseTtlMs);
+      await renewLease(client, event.executionId, waitMs + settings.leaseTtlMs);
       return await openGateForExecution(client, {
         release: event.release,
         gate: event.gate,
@@ -81,30 +77,47 @@ export function gateTask(deps: TaskDeps): TaskHandler {
         .catch((error) => log.warn(`the gate notice could not be published: ${(error as Error).message}`));
     }
     return { release: record.release, gate: record.gate, openedAt: record.openedAt.toISOString() };
-  };
-}
+  },
+});
 
 /**
  * A decision sent to the gate function (`zerodown gate approve|reject|heartbeat --gate-function`): the
  * function has the database and the right to resume executions, so a CI/CD runner needs neither, only
  * lambda:InvokeFunction on this one function (`MigrationOrchestrator.grantGateDecisions`). Records the
  * decision (or heartbeat) in `zerodown.gates` and resumes the execution, exactly as the CLI does.
+ */
+const gateDecisionTask = defineTask({
+  name: 'gate',
+  input: GateDecisionEventSchema,
+  logKeys: (event) => ({ release: event.release }),
+  async run({ event, log, deps, database }) {
+    const resumer = new StepFunctionsGateResumer(deps.sfn ?? new SFNClient({}));
+    return await database(async (client) => {
+      const { gate, resumed } = await applyGateAction(client, resumer, event);
+      log.info(
+        event.action === 'heartbeat'
+          ? `gate ${gate.gate}: heartbeat from ${event.decidedBy}`
+          : `gate ${gate.gate}: ${gate.decision} by ${event.decidedBy}${event.reason ? `: ${event.reason}` : ''}`,
+      );
+      return { release: gate.release, gate: gate.gate, action: event.action, resumed };
+    });
+  },
+});
+
+/**
+ * The gate task: an event with an `action` is a decision sent to the gate function (approve, reject,
+ * heartbeat; it resumes the execution); any other opens the gate the workflow waits at.
  *
  * @example
- * await gateTask(deps)({ action: 'approve', release: 'v42', decidedBy: 'github-actions' });
+ * await gateTask(deps, migrations)({ taskToken, release: 'v42', gate: 'beforeContract', executionId, timeoutSeconds: 86400 });
+ * await gateTask(deps, migrations)({ action: 'approve', release: 'v42', decidedBy: 'github-actions' });
  * // { release: 'v42', gate: 'beforeContract', action: 'approve', resumed: 'step-functions' }
  */
-async function decideThroughFunction(deps: TaskDeps, raw: unknown) {
-  const event = parseTaskEvent('gate', GateDecisionEventSchema, raw);
-  const log = taskLog(deps.log, { task: 'gate', release: event.release });
-  const resumer = new StepFunctionsGateResumer(deps.sfn ?? new SFNClient({}));
-  return await withDatabase(deps, 'gate', async (client) => {
-    const { gate, resumed } = await applyGateAction(client, resumer, event);
-    log.info(
-      event.action === 'heartbeat'
-        ? `gate ${gate.gate}: heartbeat from ${event.decidedBy}`
-        : `gate ${gate.gate}: ${gate.decision} by ${event.decidedBy}${event.reason ? `: ${event.reason}` : ''}`,
-    );
-    return { release: gate.release, gate: gate.gate, action: event.action, resumed };
-  });
-}
+export const gateTask: Task = (deps, migrations) => {
+  const open = openGateTask(deps, migrations);
+  const decide = gateDecisionTask(deps, migrations);
+  return async (raw, context) =>
+    typeof raw === 'object' && raw !== null && 'action' in raw
+      ? await decide(raw, context)
+      : await open(raw, context);
+};

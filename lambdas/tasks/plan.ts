@@ -1,10 +1,9 @@
 import { dirname, resolve } from 'node:path';
 import { loadLintConfig } from '../../core/lint/index.ts';
-import type { Migration } from '../../core/migrations/types.ts';
 import { planExecution } from '../../core/plan/plan.ts';
 import { PlanEventSchema, type PlanResult } from '../events.ts';
 import { parseWorkflowInput } from '../input.ts';
-import { parseTaskEvent, type TaskDeps, type TaskHandler, taskLog, withDatabase } from './session.ts';
+import { defineTask, taskLog } from './define-task.ts';
 
 /**
  * The Plan task: validates the workflow input (`InvalidInput`), loads the migrations (checksums),
@@ -14,14 +13,16 @@ import { parseTaskEvent, type TaskDeps, type TaskHandler, taskLog, withDatabase 
  * @example
  * const plan = await planTask(deps, migrations)({ input: { release: 'v42' }, executionId: 'arn:…' });
  */
-export function planTask(deps: TaskDeps, migrations: () => Promise<Migration[]>): TaskHandler {
-  return async (raw) => {
-    const event = parseTaskEvent('plan', PlanEventSchema, raw);
+export const planTask = defineTask({
+  name: 'plan',
+  input: PlanEventSchema,
+  logKeys: (event) => ({ executionId: event.executionId }),
+  async run({ event, log: executionLog, deps, migrations, database }): Promise<PlanResult> {
     const input = parseWorkflowInput(event.input);
-    const log = taskLog(deps.log, { task: 'plan', executionId: event.executionId, release: input.release });
+    const log = taskLog(executionLog, { release: input.release }); // the release is known once the input is valid
     const all = await migrations();
     const lintConfig = await loadLintConfig(dirname(resolve(deps.migrationsDir)));
-    const plan = await withDatabase(deps, 'plan', (client) =>
+    const plan = await database((client) =>
       planExecution(client, all, {
         release: input.release,
         executionId: event.executionId,
@@ -61,5 +62,5 @@ export function planTask(deps: TaskDeps, migrations: () => Promise<Migration[]>)
       `plan for ${input.release}: expand ${plan.expand.length}, backfill ${plan.backfill.length}, contract ${plan.contract.length}, held back ${plan.heldBack.length}${input.dryRun ? ' (dry run: nothing is applied)' : ''}`,
     );
     return result;
-  };
-}
+  },
+});

@@ -1,8 +1,6 @@
-import { withTaskLocks } from '../../core/locks/hold.ts';
-import type { Migration } from '../../core/migrations/types.ts';
 import { rollback } from '../../core/runner/rollback.ts';
 import { RollbackEventSchema } from '../events.ts';
-import { parseTaskEvent, type TaskDeps, type TaskHandler, taskLog, withDatabase } from './session.ts';
+import { defineTask } from './define-task.ts';
 
 /**
  * Rollback: runs the downs of what this execution applied, newest first (backfills undone with their
@@ -12,32 +10,28 @@ import { parseTaskEvent, type TaskDeps, type TaskHandler, taskLog, withDatabase 
  * @example
  * await rollbackTask(deps, migrations)({ plan, failure: { Error: 'MigrationFailed', Cause: '…' } });
  */
-export function rollbackTask(deps: TaskDeps, migrations: () => Promise<Migration[]>): TaskHandler {
-  return async (raw) => {
-    const { plan, failure } = parseTaskEvent('rollback', RollbackEventSchema, raw);
-    const log = taskLog(deps.log, { task: 'rollback', executionId: plan.executionId });
+export const rollbackTask = defineTask({
+  name: 'rollback',
+  input: RollbackEventSchema,
+  logKeys: ({ plan }) => ({ executionId: plan.executionId }),
+  locks: ({ plan }) => ({ owner: plan.executionId, mode: 'exclusive' }),
+  async run({ event: { plan, failure }, log, migrations, database }) {
     const all = await migrations();
     try {
-      return await withDatabase(deps, 'rollback', (client) =>
-        withTaskLocks(
-          client,
-          { owner: plan.executionId, ttlMs: deps.settings.leaseTtlMs, mode: 'exclusive', log },
-          async () => {
-            log.warn(`rolling back what this execution applied, after ${failure?.Error ?? 'a failure'}`);
-            const { rolledBack } = await rollback(client, all, {
-              appliedBy: plan.executionId,
-              executionId: plan.executionId,
-              log,
-            });
-            return { rolledBack: rolledBack.map((r) => r.id) };
-          },
-        ),
-      );
+      return await database(async (client) => {
+        log.warn(`rolling back what this execution applied, after ${failure?.Error ?? 'a failure'}`);
+        const { rolledBack } = await rollback(client, all, {
+          appliedBy: plan.executionId,
+          executionId: plan.executionId,
+          log,
+        });
+        return { rolledBack: rolledBack.map((r) => r.id) };
+      });
     } catch (error) {
       if (error instanceof Error && failure?.Error) {
         error.message = `${error.message} (while rolling back after ${failure.Error})`;
       }
       throw error;
     }
-  };
-}
+  },
+});
