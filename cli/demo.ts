@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { DEFAULT_LOCK_TIMEOUT_MS } from '../core/db/connection.ts';
 import { formatDuration } from '../core/duration.ts';
 import { startEmbeddedPostgres } from './embedded-postgres.ts';
 import { formatEvent, type LocalRunEvent } from './local-runner/events.ts';
@@ -83,7 +84,7 @@ export async function runDemo(_argv: string[]): Promise<number> {
     write('$ zerodown run --local --release demo --approve-gates\n');
     mark = Date.now();
     const result = await runLocal({
-      connection: { connection: server.url, lockTimeoutMs: 500 },
+      connection: { connection: server.url, lockTimeoutMs: DEFAULT_LOCK_TIMEOUT_MS },
       databaseForDisplay: server.url,
       migrationsDir: 'migrations',
       input: { release: 'demo', gates: { afterExpand: false, beforeContract: true } },

@@ -13,7 +13,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { ENV } from '../lambdas/aws/deps.ts';
 import { SCHEDULED_CONTRACT_INPUT } from '../lambdas/input.ts';
-import { RESERVE_MS } from '../lambdas/tasks/settings.ts';
+import { DEFAULT_TASK_SETTINGS, RESERVE_MS } from '../lambdas/tasks/settings.ts';
 import type { TaskName } from '../lambdas/tasks.ts';
 import { acknowledgeOrchestratorFindings } from './nag.ts';
 import type { MigrationOrchestratorProps } from './orchestrator-props.ts';
@@ -58,11 +58,15 @@ export class MigrationOrchestrator extends Construct implements ec2.IConnectable
   constructor(scope: Construct, id: string, props: MigrationOrchestratorProps) {
     super(scope, id);
     const secret = this.resolveSecret(props);
-    const lockTimeout = props.lockTimeout ?? Duration.millis(500);
-    const statementTimeout = props.statementTimeout ?? Duration.minutes(10);
-    const chunkBudget = props.chunkBudget ?? Duration.minutes(5);
+    const defaults = DEFAULT_TASK_SETTINGS;
+    const lockTimeout = props.lockTimeout ?? Duration.millis(defaults.lockTimeoutMs);
+    const statementTimeout = props.statementTimeout ?? Duration.millis(defaults.statementTimeoutMs);
+    const chunkBudget = props.chunkBudget ?? Duration.millis(defaults.chunkBudgetMs);
+    const targetBatch = props.backfillTargetBatch ?? Duration.millis(defaults.targetBatchMs);
+    const leaseTtl = props.leaseTtl ?? Duration.millis(defaults.leaseTtlMs);
     const gateTimeout = props.gateTimeout ?? Duration.hours(24);
-    const maxPartitions = props.maxPartitions ?? 4;
+    const maxPartitions = props.maxPartitions ?? defaults.maxPartitions;
+    const backfillMap = props.backfillMap ?? 'distributed';
     positive(maxPartitions, 'maxPartitions', 'use 1 to backfill one partition at a time');
     if (!Number.isInteger(maxPartitions) || maxPartitions > 64) {
       throw new Error(
@@ -102,9 +106,9 @@ export class MigrationOrchestrator extends Construct implements ec2.IConnectable
       [ENV.tls]: props.databaseTls ?? 'verify-full',
       [ENV.lockTimeoutMs]: String(lockTimeout.toMilliseconds()),
       [ENV.statementTimeoutMs]: String(statementTimeout.toMilliseconds()),
-      [ENV.targetBatchMs]: String((props.backfillTargetBatch ?? Duration.millis(200)).toMilliseconds()),
+      [ENV.targetBatchMs]: String(targetBatch.toMilliseconds()),
       [ENV.maxPartitions]: String(maxPartitions),
-      [ENV.leaseTtlMs]: String((props.leaseTtl ?? Duration.minutes(30)).toMilliseconds()),
+      [ENV.leaseTtlMs]: String(leaseTtl.toMilliseconds()),
       [ENV.chunkBudgetMs]: String(chunkBudget.toMilliseconds()),
       ...(props.noticeTopic ? { [ENV.noticeTopicArn]: props.noticeTopic.topicArn } : {}),
     };
@@ -137,7 +141,7 @@ export class MigrationOrchestrator extends Construct implements ec2.IConnectable
           gateTimeout,
           gateHeartbeat: props.gateHeartbeat,
           maxPartitions,
-          backfillMap: props.backfillMap ?? 'distributed',
+          backfillMap,
           indexBuildPollInterval: props.indexBuildPollInterval ?? Duration.minutes(1),
         }),
       ),
@@ -190,7 +194,7 @@ export class MigrationOrchestrator extends Construct implements ec2.IConnectable
       roles: Object.values(tasks.functions).map((fn) => fn.role!),
       gateRole: tasks.functions.gate.role!,
       encryptedTopic: props.noticeTopic?.masterKey !== undefined,
-      distributedMap: (props.backfillMap ?? 'distributed') === 'distributed',
+      distributedMap: backfillMap === 'distributed',
     });
   }
 

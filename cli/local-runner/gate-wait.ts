@@ -9,12 +9,8 @@ import {
   type GateRecord,
   markGateTimedOut,
 } from '../../core/gates/gates.ts';
+import { GateHeartbeatTimedOut, GateRejectedError, GateTimedOut } from './errors.ts';
 import type { CallbackTask } from './handlers.ts';
-
-/** The error a rejected gate fails with: `GateRejected`, as SendTaskFailure names it. */
-export class GateRejectedError extends Error {
-  override name = 'GateRejected';
-}
 
 /** The command that approves a waiting gate (the database URL shown without its password). */
 export function approveCommand(release: string, database?: string): string {
@@ -122,15 +118,14 @@ export async function awaitGateDecision(
   if (record.decision === 'approved') return gateOutput(record);
   if (record.decision === 'rejected') throw new GateRejectedError(gateRejectionCause(record));
   if (expired === 'heartbeat') {
-    throw Object.assign(
-      new Error(`gate ${gate} of release ${release}: no heartbeat within ${options.heartbeatSeconds} s`),
-      { name: 'States.HeartbeatTimeout' },
+    throw new GateHeartbeatTimedOut(
+      `gate ${gate} of release ${release}: no heartbeat within ${options.heartbeatSeconds} s`,
     );
   }
   // timed out: the state machine's own timer fails the state with States.Timeout; this only backs it up
   // unref'd: once the state has failed, nothing should wait for this backup
   await new Promise((resolve) => setTimeout(resolve, Math.max(0, timeoutAt - Date.now()) + 5_000).unref());
-  throw Object.assign(new Error(`gate ${gate} of release ${release} timed out`), { name: 'States.Timeout' });
+  throw new GateTimedOut(`gate ${gate} of release ${release} timed out`);
 }
 
 /**

@@ -1,26 +1,11 @@
-import { ZerodownError } from '../../core/errors.ts';
 import type { AslDefinition, TemplateFunction } from './definition.ts';
+import { type FidelityProblem, UnfaithfulDefinition } from './errors.ts';
+
+export type { FidelityProblem } from './errors.ts';
 
 /** Task resources the local runner executes in process. */
 export const LAMBDA_INVOKE = 'arn:aws:states:::lambda:invoke';
 export const LAMBDA_INVOKE_CALLBACK = 'arn:aws:states:::lambda:invoke.waitForTaskToken';
-
-/** Something in a definition the local runner cannot execute the way Step Functions would. */
-export interface FidelityProblem {
-  /** Where: state names from the top, e.g. `Backfill > BackfillChunk`. */
-  readonly path: string;
-  readonly problem: string;
-}
-
-/** The definition uses something the local runner would not run faithfully. */
-export class UnfaithfulDefinition extends ZerodownError {
-  override name = 'UnfaithfulDefinition';
-  constructor(readonly problems: readonly FidelityProblem[]) {
-    super(
-      `the local runner cannot run this state machine faithfully:\n${problems.map((p) => `  ${p.path}: ${p.problem}`).join('\n')}\nchange the definition (infra/state-machine.ts) or teach cli/local-runner to run it, with a test`,
-    );
-  }
-}
 
 /** Context object paths the local runner supplies (see run.ts); anything else would read undefined. */
 const SUPPORTED_CONTEXT_PATHS = [

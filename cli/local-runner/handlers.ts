@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { AslDefinition, TemplateFunction } from './definition.ts';
+import { DataLimitExceeded, LambdaFunctionError } from './errors.ts';
 import { LAMBDA_INVOKE_CALLBACK } from './guard.ts';
 
 /** A task handler as `createTaskHandlers` builds it: the same code that runs in Lambda. */
@@ -37,20 +38,6 @@ export interface LocalTaskHooks {
 
 // biome-ignore lint/suspicious/noExplicitAny: ASL and Lambda payloads are open-ended JSON
 type Json = any;
-
-/**
- * A Lambda function error as Step Functions sees it after lambda:invoke: the error name is the
- * function's `errorType` and the cause is the JSON error document, as in AWS.
- */
-export class LambdaFunctionError extends Error {
-  constructor(
-    readonly errorType: string,
-    readonly errorMessage: string,
-  ) {
-    super(JSON.stringify({ errorType, errorMessage }));
-    this.name = errorType;
-  }
-}
 
 /** Payloads cross a JSON boundary in AWS: Dates become strings, undefined disappears. */
 function overJson(value: unknown): Json {
@@ -99,12 +86,8 @@ async function invokeFunction(fn: TemplateFunction, handler: TaskHandler, payloa
   const text = result === undefined ? 'null' : JSON.stringify(result);
   if (Buffer.byteLength(text) > MAX_PAYLOAD_BYTES) {
     // Step Functions fails the state; locally it would pass silently
-    throw Object.assign(
-      new Error(
-        `function ${fn.logicalId} returned ${Buffer.byteLength(text)} bytes; a state's data is limited to 256 KiB`,
-      ),
-      // a terminal error in Step Functions: no Retry or Catch (not even States.ALL) takes it
-      { name: 'States.DataLimitExceeded', isCatchable: false, isRetryable: false },
+    throw new DataLimitExceeded(
+      `function ${fn.logicalId} returned ${Buffer.byteLength(text)} bytes; a state's data is limited to 256 KiB`,
     );
   }
   return JSON.parse(text);

@@ -8,9 +8,10 @@ import {
   LOCAL_ACCOUNT,
   LOCAL_REGION,
 } from './definition.ts';
+import { UnfaithfulDefinition } from './errors.ts';
 import type { LocalRunEvent } from './events.ts';
 import { awaitGateDecision } from './gate-wait.ts';
-import { assertRunsFaithfully, UnfaithfulDefinition } from './guard.ts';
+import { assertRunsFaithfully } from './guard.ts';
 import {
   localTaskHandlers,
   MAX_LOCAL_TASK_TIMEOUT_SECONDS,

@@ -2,6 +2,7 @@ import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { InvalidInput } from '../../core/errors.ts';
 import type { Log } from '../../core/log.ts';
+import { DEFAULT_TASK_SETTINGS } from '../tasks/settings.ts';
 import type { TaskDeps, TaskSettings } from '../tasks.ts';
 import { type DatabaseSecretValue, type DatabaseTls, databaseConfig } from './database-secret.ts';
 
@@ -24,16 +25,6 @@ export const ENV = {
   chunkBudgetMs: 'ZERODOWN_CHUNK_BUDGET_MS',
 } as const;
 
-/** Task settings when the environment does not say (the construct always does). */
-export const DEFAULT_SETTINGS: TaskSettings = {
-  lockTimeoutMs: 500,
-  statementTimeoutMs: 600_000,
-  targetBatchMs: 200,
-  maxPartitions: 4,
-  leaseTtlMs: 1_800_000,
-  chunkBudgetMs: 300_000,
-};
-
 type Env = Readonly<Record<string, string | undefined>>;
 
 function integer(env: Env, name: string, fallback: number): number {
@@ -46,15 +37,15 @@ function integer(env: Env, name: string, fallback: number): number {
   return value;
 }
 
-/** Reads the task settings from the environment. */
+/** Reads the task settings from the environment; what it does not say is `DEFAULT_TASK_SETTINGS` (the construct always says). */
 export function settingsFromEnv(env: Env): TaskSettings {
   return {
-    lockTimeoutMs: integer(env, ENV.lockTimeoutMs, DEFAULT_SETTINGS.lockTimeoutMs),
-    statementTimeoutMs: integer(env, ENV.statementTimeoutMs, DEFAULT_SETTINGS.statementTimeoutMs),
-    targetBatchMs: integer(env, ENV.targetBatchMs, DEFAULT_SETTINGS.targetBatchMs),
-    maxPartitions: integer(env, ENV.maxPartitions, DEFAULT_SETTINGS.maxPartitions),
-    leaseTtlMs: integer(env, ENV.leaseTtlMs, DEFAULT_SETTINGS.leaseTtlMs),
-    chunkBudgetMs: integer(env, ENV.chunkBudgetMs, DEFAULT_SETTINGS.chunkBudgetMs),
+    lockTimeoutMs: integer(env, ENV.lockTimeoutMs, DEFAULT_TASK_SETTINGS.lockTimeoutMs),
+    statementTimeoutMs: integer(env, ENV.statementTimeoutMs, DEFAULT_TASK_SETTINGS.statementTimeoutMs),
+    targetBatchMs: integer(env, ENV.targetBatchMs, DEFAULT_TASK_SETTINGS.targetBatchMs),
+    maxPartitions: integer(env, ENV.maxPartitions, DEFAULT_TASK_SETTINGS.maxPartitions),
+    leaseTtlMs: integer(env, ENV.leaseTtlMs, DEFAULT_TASK_SETTINGS.leaseTtlMs),
+    chunkBudgetMs: integer(env, ENV.chunkBudgetMs, DEFAULT_TASK_SETTINGS.chunkBudgetMs),
   };
 }
 

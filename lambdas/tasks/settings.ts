@@ -33,9 +33,6 @@ export const DEFAULT_TASK_SETTINGS: TaskSettings = {
   chunkBudgetMs: 300_000,
 };
 
-/** How long a deploy gate waits for a decision when the construct is not told, s (24 h). */
-export const DEFAULT_GATE_TIMEOUT_SECONDS = 86_400;
-
 /**
  * Time kept back from the Lambda's remaining time for saving state and returning, ms. The construct
  * keeps `statementTimeout` and `chunkBudget` below the Lambda limit minus this.

@@ -5,7 +5,8 @@ import {
   localFunctionArn,
   type TemplateFunction,
 } from '../../cli/local-runner/definition.ts';
-import { fidelityProblems, UnfaithfulDefinition } from '../../cli/local-runner/guard.ts';
+import { UnfaithfulDefinition } from '../../cli/local-runner/errors.ts';
+import { fidelityProblems } from '../../cli/local-runner/guard.ts';
 import { toInlineMaps } from '../../cli/local-runner/inline-map.ts';
 import { synthesizeExampleTemplate } from '../../cli/local-runner/local-run.ts';
 import { prepareDefinition } from '../../cli/local-runner/run.ts';
