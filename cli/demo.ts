@@ -3,7 +3,7 @@ import { DEFAULT_LOCK_TIMEOUT_MS } from '../core/db/connection.ts';
 import { formatDuration } from '../core/duration.ts';
 import { startEmbeddedPostgres } from './embedded-postgres.ts';
 import { formatEvent, type LocalRunEvent } from './local-runner/events.ts';
-import { runLocal } from './local-runner/local-run.ts';
+import { runReleaseLocally } from './local-runner/run-release.ts';
 import { stderrLog } from './output.ts';
 
 /** Rows seeded in each of users and orders. */
@@ -83,7 +83,7 @@ export async function runDemo(_argv: string[]): Promise<number> {
     write(`\nschema before (the app's first version):\n${await describeSchema(client)}\n`);
     write('$ zerodown run --local --release demo --approve-gates\n');
     mark = Date.now();
-    const result = await runLocal({
+    const result = await runReleaseLocally({
       connection: { connection: server.url, lockTimeoutMs: DEFAULT_LOCK_TIMEOUT_MS },
       databaseForDisplay: server.url,
       migrationsDir: 'migrations',

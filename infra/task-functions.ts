@@ -14,7 +14,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { PRECOMPILED_DIR } from '../core/migrations/precompiled.ts';
 import { ENV } from '../lambdas/aws/deps.ts';
-import { TASK_NAMES, type TaskName } from '../lambdas/tasks.ts';
+import { TASK_NAMES, type TaskName } from '../lambdas/task-handlers.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);

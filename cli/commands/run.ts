@@ -4,8 +4,8 @@ import { InvalidInput } from '../../core/errors.ts';
 import { startEmbeddedPostgres } from '../embedded-postgres.ts';
 import { requestExit } from '../exit.ts';
 import { formatEvent, type LocalRunEvent } from '../local-runner/events.ts';
-import { runLocal } from '../local-runner/local-run.ts';
-import type { LocalRunResult } from '../local-runner/run.ts';
+import type { LocalRunResult } from '../local-runner/execute-state-machine.ts';
+import { runReleaseLocally } from '../local-runner/run-release.ts';
 import { durationArgument, positiveInteger } from '../options.ts';
 import { stderrLog } from '../output.ts';
 import {
@@ -123,7 +123,7 @@ export function registerRun(program: Command): void {
         );
       }
       try {
-        const result = await runLocal({
+        const result = await runReleaseLocally({
           connection: { connection: databaseUrl! },
           databaseForDisplay: display,
           migrationsDir: options.migrations,

@@ -1,7 +1,7 @@
 import { type Command, Option } from 'commander';
 import { parseDuration } from '../../core/duration.ts';
 import { InvalidInput, LintFailed } from '../../core/errors.ts';
-import { gatePendingMigrations, loadLintConfig } from '../../core/lint/index.ts';
+import { lintBeforeApply, loadLintConfig } from '../../core/lint/index.ts';
 import { holdMigrationLocks, newRunId } from '../../core/locks/hold.ts';
 import { loadMigrations } from '../../core/migrations/load.ts';
 import { pendingMigrations } from '../../core/migrations/pending.ts';
@@ -61,7 +61,7 @@ export function registerUp(program: Command): void {
       let lintOverride: string | undefined;
       let lintFailure: LintFailed | undefined;
       try {
-        ({ lintOverride } = await gatePendingMigrations(migrations, {
+        ({ lintOverride } = await lintBeforeApply(migrations, {
           pending: pending.map((m) => m.id),
           config: lintConfig,
           allowLintErrors: options.allowLintErrors,

@@ -7,7 +7,7 @@ export type { FidelityProblem } from './errors.ts';
 export const LAMBDA_INVOKE = 'arn:aws:states:::lambda:invoke';
 export const LAMBDA_INVOKE_CALLBACK = 'arn:aws:states:::lambda:invoke.waitForTaskToken';
 
-/** Context object paths the local runner supplies (see run.ts); anything else would read undefined. */
+/** Context object paths the local runner supplies (see execute-state-machine.ts); anything else would read undefined. */
 const SUPPORTED_CONTEXT_PATHS = [
   /^\$\$\.Execution(\.(Id|Name|Input|StartTime)(\..*)?)?$/,
   /^\$\$\.StateMachine(\.(Id|Name))?$/,

@@ -3,10 +3,10 @@ import { parseSync } from 'libpg-query';
 import type { BackfillMigration, Migration, SchemaMigration } from '../migrations/types.ts';
 import { loadSqlParser } from '../sql/statements.ts';
 import { configIgnore, levelFor } from './config.ts';
-import { SchemaTracker } from './context.ts';
 import { FILE_FINDINGS } from './file-findings.ts';
 import { placeOf, statementPlace } from './location.ts';
 import { LINT_RULES } from './rules/index.ts';
+import { SchemaTracker } from './schema-tracker.ts';
 import { commentsForStatement, type IgnoreComment, readIgnoreComments } from './suppressions.ts';
 import type { LintConfig, LintFinding, LintPhase, LintRule, Severity } from './types.ts';
 

@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import type pg from 'pg';
 import { InvalidInput } from '../errors.ts';
-import { gatePendingMigrations, type LintConfig } from '../lint/index.ts';
+import { type LintConfig, lintBeforeApply } from '../lint/index.ts';
 import type { Log } from '../log.ts';
 import { compareVersions } from '../migrations/filename.ts';
 import { describeScript, pendingMigrations } from '../migrations/pending.ts';
@@ -130,7 +130,7 @@ export async function planExecution(
     contractOnly,
   };
   const toApply = [...plan.expand, ...plan.backfill, ...plan.contract];
-  const { lintOverride } = await gatePendingMigrations(migrations, {
+  const { lintOverride } = await lintBeforeApply(migrations, {
     pending: toApply,
     config: request.lintConfig,
     allowLintErrors: request.allowLintErrors,

@@ -2,7 +2,7 @@ import type { Duration } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import type { TaskName } from '../../lambdas/tasks.ts';
+import type { TaskName } from '../../lambdas/task-handlers.ts';
 
 /** How the Backfill Map runs its partitions. */
 export type BackfillMapMode = 'inline' | 'distributed';

@@ -1,7 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
-import type { TaskName } from '../../lambdas/tasks.ts';
+import type { TaskName } from '../../lambdas/task-handlers.ts';
 import type { WorkflowContext } from './context.ts';
 
 /** Lambda errors where the function did not run (or may be re-run safely): every task is idempotent. */

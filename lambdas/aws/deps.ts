@@ -2,8 +2,8 @@ import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { InvalidInput } from '../../core/errors.ts';
 import type { Log } from '../../core/log.ts';
+import type { TaskDeps, TaskSettings } from '../task-handlers.ts';
 import { DEFAULT_TASK_SETTINGS } from '../tasks/settings.ts';
-import type { TaskDeps, TaskSettings } from '../tasks.ts';
 import { type DatabaseSecretValue, type DatabaseTls, databaseConfig } from './database-secret.ts';
 
 /** Environment variables the construct sets on every task function. */

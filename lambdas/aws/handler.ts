@@ -1,7 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
 import type { Log } from '../../core/log.ts';
-import { createTaskHandlers, TASK_NAMES, type TaskHandler, type TaskName } from '../tasks.ts';
+import { createTaskHandlers, TASK_NAMES, type TaskHandler, type TaskName } from '../task-handlers.ts';
 import { awsTaskDeps } from './deps.ts';
 
 /** The execution a task event belongs to, for the log keys. */

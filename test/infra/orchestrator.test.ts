@@ -8,7 +8,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ExampleStack } from '../../infra/app.ts';
 import { MigrationOrchestrator } from '../../infra/orchestrator.ts';
-import { TASK_NAMES } from '../../lambdas/tasks.ts';
+import { TASK_NAMES } from '../../lambdas/task-handlers.ts';
 import { exampleTemplate, type Json, testApp } from './synth.ts';
 
 /** An EC2 ARN of this stack's account and region, as CloudFormation renders it. */

@@ -2,7 +2,7 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LAMBDA_SERVICE_ERRORS } from '../../infra/state-machine.ts';
-import type { TaskName } from '../../lambdas/tasks.ts';
+import type { TaskName } from '../../lambdas/task-handlers.ts';
 import { allStates, exampleTemplate, type Json, resolvedDefinition, transitions } from './synth.ts';
 
 const serviceRetry = {

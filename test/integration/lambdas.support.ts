@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { seedExampleTables as seedDemoTables } from '../../cli/demo.ts';
 import type { Log } from '../../core/log.ts';
 import type { PlanResult } from '../../lambdas/events.ts';
-import { createTaskHandlers, type TaskDeps, type TaskSettings } from '../../lambdas/tasks.ts';
+import { createTaskHandlers, type TaskDeps, type TaskSettings } from '../../lambdas/task-handlers.ts';
 
 /** Settings small enough for tests: short chunks, two partitions. */
 export const TEST_SETTINGS: TaskSettings = {

@@ -6,11 +6,11 @@ import {
   type TemplateFunction,
 } from '../../cli/local-runner/definition.ts';
 import { UnfaithfulDefinition } from '../../cli/local-runner/errors.ts';
+import { prepareDefinition } from '../../cli/local-runner/execute-state-machine.ts';
 import { fidelityProblems } from '../../cli/local-runner/guard.ts';
 import { toInlineMaps } from '../../cli/local-runner/inline-map.ts';
-import { synthesizeExampleTemplate } from '../../cli/local-runner/local-run.ts';
-import { prepareDefinition } from '../../cli/local-runner/run.ts';
-import { TASK_NAMES } from '../../lambdas/tasks.ts';
+import { synthesizeExampleTemplate } from '../../cli/local-runner/run-release.ts';
+import { TASK_NAMES } from '../../lambdas/task-handlers.ts';
 import { tinyTemplate } from './support/tiny-stack.ts';
 
 // The guard and the one transformation, on definitions CDK synthesizes and on hand-written ASL.

@@ -1,8 +1,8 @@
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRunEvent } from '../../cli/local-runner/events.ts';
+import { executeStateMachine } from '../../cli/local-runner/execute-state-machine.ts';
 import type { TaskHandler } from '../../cli/local-runner/handlers.ts';
-import { runLocalStateMachine } from '../../cli/local-runner/run.ts';
 import { sendGateHeartbeat } from '../../core/gates/decide.ts';
 import { decideGate, findGate, openGate } from '../../core/gates/gates.ts';
 import { ensureStateSchema } from '../../core/state/schema.ts';
@@ -76,11 +76,11 @@ function handlers(
 async function run(
   template: object,
   release: string,
-  extra: Partial<Parameters<typeof runLocalStateMachine>[0]> = {},
+  extra: Partial<Parameters<typeof executeStateMachine>[0]> = {},
   events: LocalRunEvent[] = [],
 ) {
   const calls: { task: string; event: Json; remainingMs?: number }[] = [];
-  const result = await runLocalStateMachine({
+  const result = await executeStateMachine({
     template,
     handlers: handlers(calls, { failChunk: release.includes('fail'), hugeChunk: release.includes('huge') }),
     connection: { connection: db.url },

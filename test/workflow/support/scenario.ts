@@ -1,12 +1,12 @@
 import type pg from 'pg';
 import { beforeAll } from 'vitest';
 import type { LocalRunEvent } from '../../../cli/local-runner/events.ts';
+import type { LocalRunResult } from '../../../cli/local-runner/execute-state-machine.ts';
 import {
   type LocalRunRequest,
-  runLocal,
+  runReleaseLocally,
   synthesizeExampleTemplate,
-} from '../../../cli/local-runner/local-run.ts';
-import type { LocalRunResult } from '../../../cli/local-runner/run.ts';
+} from '../../../cli/local-runner/run-release.ts';
 import { silentLog } from '../../../core/log.ts';
 
 /** The example stack's template, synthesized once for the calling test file (bundling skipped). */
@@ -36,7 +36,7 @@ export interface RunningRelease {
 }
 
 /**
- * Starts the real synthesized definition with the real task handlers (`runLocal`, what
+ * Starts the real synthesized definition with the real task handlers (`runReleaseLocally`, what
  * `zerodown run --local` runs) against a test database.
  */
 export function startRelease(
@@ -45,7 +45,7 @@ export function startRelease(
   request: Partial<Omit<LocalRunRequest, 'connection' | 'template'>> & { input: LocalRunRequest['input'] },
 ): RunningRelease {
   const events: LocalRunEvent[] = [];
-  const done = runLocal({
+  const done = runReleaseLocally({
     connection: { connection: databaseUrl },
     migrationsDir: 'migrations',
     gatePollMs: 50,

@@ -24,7 +24,7 @@ import { backfillProgress } from './progress.ts';
 import { trackStates } from './tracking.ts';
 
 /** How to run the synthesized state machine locally. */
-export interface LocalRunOptions {
+export interface StateMachineExecutionOptions {
   /** The CloudFormation template holding the state machine and its task functions. */
   readonly template: object;
   /** The in-process handlers by `ZERODOWN_TASK` (`createTaskHandlers(deps)`). */
@@ -104,10 +104,10 @@ function findState(
  * for a failed execution) with how it ended.
  *
  * @example
- * const result = await runLocalStateMachine({ template, handlers: createTaskHandlers(deps), connection,
+ * const result = await executeStateMachine({ template, handlers: createTaskHandlers(deps), connection,
  *   input: { release: 'v42' }, approveGates: true, log });
  */
-export async function runLocalStateMachine(options: LocalRunOptions): Promise<LocalRunResult> {
+export async function executeStateMachine(options: StateMachineExecutionOptions): Promise<LocalRunResult> {
   const { StateMachine } = await import('aws-local-stepfunctions');
   const started = Date.now();
   const emit = (event: LocalRunEvent) => options.onEvent?.(event);

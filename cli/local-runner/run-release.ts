@@ -1,13 +1,10 @@
 import type { ConnectionOptions } from '../../core/db/connection.ts';
 import type { Log } from '../../core/log.ts';
-import type { TaskSettings } from '../../lambdas/tasks.ts';
+import type { TaskSettings } from '../../lambdas/task-handlers.ts';
 import { extractStateMachine } from './definition.ts';
 import type { LocalRunEvent } from './events.ts';
+import { executeStateMachine, type LocalRunResult } from './execute-state-machine.ts';
 import type { TaskHandler } from './handlers.ts';
-import { type LocalRunResult, runLocalStateMachine } from './run.ts';
-
-/** Settings the task handlers take (TaskDeps.settings in lambdas/tasks.ts). */
-export type LocalTaskSettings = TaskSettings;
 
 /** What `zerodown run --local` needs. */
 export interface LocalRunRequest {
@@ -19,7 +16,7 @@ export interface LocalRunRequest {
   readonly approveGates?: boolean;
   readonly gateTimeoutSeconds?: number;
   readonly gatePollMs?: number;
-  readonly settings?: Partial<LocalTaskSettings>;
+  readonly settings?: Partial<TaskSettings>;
   readonly log: Log;
   readonly onEvent?: (event: LocalRunEvent) => void;
   /** A template synthesized earlier (tests synthesize once per file). @default synthesizeExampleTemplate() */
@@ -63,13 +60,13 @@ export async function settingsOfTemplate(
   return { ...settingsFromEnv(environment), ...defined };
 }
 
-/** The in-process task handlers (`createTaskHandlers` of lambdas/tasks.ts) with local dependencies. */
+/** The in-process task handlers (`createTaskHandlers` of lambdas/task-handlers.ts) with local dependencies. */
 export async function createLocalTaskHandlers(
   request: LocalRunRequest,
-  settings: LocalTaskSettings,
+  settings: TaskSettings,
   emit: (event: LocalRunEvent) => void,
 ): Promise<Record<string, TaskHandler>> {
-  const { createTaskHandlers } = await import('../../lambdas/tasks.ts');
+  const { createTaskHandlers } = await import('../../lambdas/task-handlers.ts');
   return createTaskHandlers({
     connection: async () => request.connection,
     migrationsDir: request.migrationsDir,
@@ -85,17 +82,17 @@ export async function createLocalTaskHandlers(
  * with the real task handlers in process. Same release, same execution: a crashed run resumes.
  *
  * @example
- * const result = await runLocal({ connection: { connection: url }, migrationsDir: 'migrations',
+ * const result = await runReleaseLocally({ connection: { connection: url }, migrationsDir: 'migrations',
  *   input: { release: 'v42' }, approveGates: true, log });
  */
-export async function runLocal(request: LocalRunRequest): Promise<LocalRunResult> {
+export async function runReleaseLocally(request: LocalRunRequest): Promise<LocalRunResult> {
   const emit = (event: LocalRunEvent) => request.onEvent?.(event);
   const synthStarted = Date.now();
   const template = request.template ?? (await synthesizeExampleTemplate());
   request.log.debug(`synthesized the example stack in ${Date.now() - synthStarted} ms`);
   const settings = await settingsOfTemplate(template, request.settings);
   const handlers = await createLocalTaskHandlers(request, settings, emit);
-  return await runLocalStateMachine({
+  return await executeStateMachine({
     template,
     handlers,
     connection: request.connection,

@@ -4,8 +4,8 @@ import type { Migration } from '../migrations/types.ts';
 import { hasErrors, lintMigrations } from './engine.ts';
 import type { LintConfig, LintFinding } from './types.ts';
 
-/** What the gate decided: the findings, and the text to record as `lint_override` when a person overrode errors. */
-export interface LintGateResult {
+/** What the lint before apply found: the findings, and the text to record as `lint_override` when a person overrode errors. */
+export interface PreApplyLintResult {
   readonly findings: LintFinding[];
   readonly lintOverride?: string;
 }
@@ -18,13 +18,13 @@ const where = (f: LintFinding) => `${f.file}:${f.line}:${f.column} ${f.rule}`;
  * a person takes responsibility: then the result carries the `lintOverride` to record with the migrations.
  *
  * @example
- * const { lintOverride } = await gatePendingMigrations(migrations, { pending: ['3.expand'], log });
+ * const { lintOverride } = await lintBeforeApply(migrations, { pending: ['3.expand'], log });
  * await applyPending(client, migrations, { phases: ['expand'], executionId, log, lintOverride });
  */
-export async function gatePendingMigrations(
+export async function lintBeforeApply(
   migrations: readonly Migration[],
   options: { pending: readonly string[]; config?: LintConfig; allowLintErrors?: string; log: Log },
-): Promise<LintGateResult> {
+): Promise<PreApplyLintResult> {
   if (options.pending.length === 0) return { findings: [] };
   const findings = await lintMigrations(migrations, { config: options.config, only: options.pending });
   for (const f of findings.filter((f) => f.severity === 'warning')) {
