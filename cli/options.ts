@@ -23,6 +23,33 @@ export function durationArgument(what: string) {
   };
 }
 
+/** A migration version as an option value (`20240101120000`, Flyway's `1.2`), or a usage error. */
+export function versionArgument(what: string) {
+  return (value: string) => {
+    if (!/^\d+(?:[._]\d+)*$/.test(value))
+      throw new InvalidArgumentError(
+        `${what} "${value}" is not a version: give the digits a file name starts with`,
+      );
+    return value;
+  };
+}
+
+/** Longest --lock-timeout: beyond it, traffic would queue behind a waiting DDL for that long. */
+export const MAX_LOCK_TIMEOUT_MS = 60_000;
+
+function lockTimeoutArgument(value: string): number {
+  const ms = durationArgument('--lock-timeout')(value);
+  if (ms < 1)
+    throw new InvalidArgumentError(
+      '0 would switch the lock_timeout guard off and let a DDL queue every query behind it; give a duration such as 500ms',
+    );
+  if (ms > MAX_LOCK_TIMEOUT_MS)
+    throw new InvalidArgumentError(
+      `at most ${MAX_LOCK_TIMEOUT_MS / 1000}s: every query on the table waits behind a DDL for as long as lock_timeout; keep it short and let the retries wait`,
+    );
+  return ms;
+}
+
 export function positiveInteger(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) < 1)
     throw new InvalidArgumentError(`"${value}" is not a positive integer`);
@@ -39,8 +66,8 @@ export function withCommonOptions(
     .option('--migrations <dir>', 'migrations directory', './migrations')
     .option(
       '--lock-timeout <duration>',
-      'lock_timeout for every statement (500ms, 2s)',
-      durationArgument('--lock-timeout'),
+      'lock_timeout for every statement (500ms, 2s; above 0, at most 60s)',
+      lockTimeoutArgument,
       DEFAULT_LOCK_TIMEOUT_MS,
     )
     .option(

@@ -9,7 +9,7 @@ import { parseDuration } from '../../core/duration.ts';
 import { holdMigrationLocks, newRunId } from '../../core/locks/hold.ts';
 import type { Log } from '../../core/log.ts';
 import { loadMigrations } from '../../core/migrations/load.ts';
-import { pendingMigrations } from '../../core/migrations/pending.ts';
+import { assertKnownVersion, pendingMigrations } from '../../core/migrations/pending.ts';
 import type { BackfillMigration } from '../../core/migrations/types.ts';
 import { assertNoDrift, readApplied } from '../../core/state/records.ts';
 import {
@@ -17,6 +17,7 @@ import {
   durationArgument,
   positiveInteger,
   requireDatabaseUrl,
+  versionArgument,
   withCommonOptions,
 } from '../options.ts';
 import { stderrLog } from '../output.ts';
@@ -123,7 +124,7 @@ export function registerBackfill(program: Command): void {
         'batch duration adaptive sizing aims at (default: the spec, else 200ms)',
         durationArgument('--target-batch'),
       )
-      .option('--to <version>', 'stop after this version')
+      .option('--to <version>', 'stop after this version', versionArgument('--to'))
       .option('--restart', 'forget the progress of an earlier start and backfill from the beginning')
       .option(
         '--wait-for-lock <duration>',
@@ -134,6 +135,7 @@ export function registerBackfill(program: Command): void {
     const log = stderrLog({ verbose: options.verbose });
     requireDatabaseUrl(options); // a usage error (exit 2) before anything else
     const migrations = await loadMigrations(options.migrations);
+    assertKnownVersion(migrations, options.to, '--to');
     const executionId = newRunId();
     const view = options.format === 'json' ? jsonView() : process.stderr.isTTY ? barView() : lineView(log);
     await withConnection(options, async (client, connection) => {

@@ -1,15 +1,47 @@
+import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { InvalidInput } from '../../core/errors.ts';
 import { holdMigrationLocks, newRunId } from '../../core/locks/hold.ts';
 import { loadMigrations } from '../../core/migrations/load.ts';
-import { rollback } from '../../core/runner/rollback.ts';
-import { type CommonOptions, positiveInteger, requireDatabaseUrl, withCommonOptions } from '../options.ts';
+import { assertKnownVersion } from '../../core/migrations/pending.ts';
+import { rollback, selectForRollback } from '../../core/runner/rollback.ts';
+import { type AppliedMigration, readApplied } from '../../core/state/records.ts';
+import {
+  type CommonOptions,
+  positiveInteger,
+  requireDatabaseUrl,
+  versionArgument,
+  withCommonOptions,
+} from '../options.ts';
 import { stderrLog } from '../output.ts';
 import { withConnection } from '../session.ts';
 
 interface DownOptions extends CommonOptions {
   count?: number;
   to?: string;
+  yes?: boolean;
+}
+
+/**
+ * More than one migration is rolled back only when a person says so: `--yes`, or "y" at the prompt on a
+ * terminal. Without a terminal (CI, a script) and without `--yes`, a usage error that lists them.
+ */
+async function confirmRollback(selected: readonly AppliedMigration[], options: DownOptions): Promise<void> {
+  if (selected.length <= 1 || options.yes || options.dryRun) return;
+  const list = selected.map((a) => a.file).join(', ');
+  if (!process.stdin.isTTY || !process.stderr.isTTY) {
+    throw new InvalidInput(
+      `down would roll back ${selected.length} migrations (${list}); pass --yes to confirm, or --dry-run to see what runs`,
+    );
+  }
+  const prompt = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await prompt.question(`roll back ${selected.length} migrations (${list})? [y/N] `);
+    if (!/^y(es)?$/i.test(answer.trim()))
+      throw new InvalidInput('rollback not confirmed; nothing was rolled back');
+  } finally {
+    prompt.close();
+  }
 }
 
 /** `zerodown down`: rolls back applied migrations, newest first. */
@@ -19,7 +51,12 @@ export function registerDown(program: Command): void {
       .command('down')
       .description('roll back applied migrations, newest first (1 by default)')
       .option('--count <n>', 'roll back the newest N applied migrations', positiveInteger)
-      .option('--to <version>', 'roll back every migration with a version above this one'),
+      .option(
+        '--to <version>',
+        'roll back every migration with a version above this one (0: all of them)',
+        versionArgument('--to'),
+      )
+      .option('--yes', 'roll back more than one migration without asking'),
   ).action(async (options: DownOptions) => {
     if (options.count !== undefined && options.to !== undefined) {
       throw new InvalidInput('give --count or --to, not both');
@@ -27,8 +64,10 @@ export function registerDown(program: Command): void {
     const log = stderrLog({ verbose: options.verbose });
     requireDatabaseUrl(options); // a usage error (exit 2) before anything else
     const migrations = await loadMigrations(options.migrations);
+    assertKnownVersion(migrations, options.to, '--to', ['0']);
     const executionId = newRunId();
     await withConnection(options, async (client, connection) => {
+      await confirmRollback(selectForRollback(await readApplied(client), options), options);
       const run = async () => {
         const { rolledBack } = await rollback(client, migrations, {
           count: options.count,
@@ -38,7 +77,11 @@ export function registerDown(program: Command): void {
           dryRun: options.dryRun,
         });
         log.info(
-          rolledBack.length === 0 ? 'nothing to roll back' : `rolled back ${rolledBack.length} migration(s)`,
+          rolledBack.length === 0
+            ? 'nothing to roll back'
+            : options.dryRun
+              ? `dry run: ${rolledBack.length} migration(s) would be rolled back`
+              : `rolled back ${rolledBack.length} migration(s)`,
         );
       };
       if (options.dryRun) return await run();

@@ -10,6 +10,24 @@ export interface ConnectionOptions {
   readonly statementTimeoutMs?: number;
   /** application_name, visible in pg_stat_activity. @default 'zerodown' */
   readonly applicationName?: string;
+  /**
+   * How long connecting may take, startup included, ms: a server that accepts and never answers fails
+   * here instead of hanging. @default the URL's `connect_timeout` (seconds), else 10000
+   */
+  readonly connectTimeoutMs?: number;
+}
+
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+
+/** `connect_timeout` of a postgres:// URL (seconds, libpq's meaning) in ms, when it has a positive one. */
+function urlConnectTimeoutMs(connection: string | pg.ClientConfig): number | undefined {
+  if (typeof connection !== 'string') return undefined;
+  try {
+    const seconds = Number(new URL(connection).searchParams.get('connect_timeout'));
+    return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export const DEFAULT_LOCK_TIMEOUT_MS = 500;
@@ -23,19 +41,26 @@ export const DEFAULT_LOCK_TIMEOUT_MS = 500;
 export async function openConnection(options: ConnectionOptions): Promise<pg.Client> {
   const base =
     typeof options.connection === 'string' ? { connectionString: options.connection } : options.connection;
+  const connectTimeoutMs =
+    options.connectTimeoutMs ??
+    (typeof options.connection === 'string' ? undefined : options.connection.connectionTimeoutMillis) ??
+    urlConnectTimeoutMs(options.connection) ??
+    DEFAULT_CONNECT_TIMEOUT_MS;
   const client = new pg.Client({
     ...base,
     application_name: options.applicationName ?? 'zerodown',
     lock_timeout: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
     statement_timeout: options.statementTimeoutMs ?? 0,
+    connectionTimeoutMillis: connectTimeoutMs,
   });
   // an idle client whose server goes away must not crash the process
   client.on('error', () => undefined);
   try {
     await client.connect();
   } catch (error) {
+    const timedOut = /timeout/i.test((error as Error).message);
     throw new Error(
-      `cannot connect to ${describeConnection(options.connection)}: ${(error as Error).message}`,
+      `cannot connect to ${describeConnection(options.connection)}: ${(error as Error).message}${timedOut ? ` (no answer within ${connectTimeoutMs / 1000}s; check the host and port, or allow longer with ?connect_timeout=<seconds>)` : ''}`,
       {
         cause: error,
       },

@@ -11,6 +11,9 @@ export const CONFIG_FILE = 'zerodown.config.json';
 /** Engine findings a project may tune besides the rules (the others always apply). */
 export const TUNABLE_FINDINGS = ['unused-ignore'] as const;
 
+/** The keys `zerodown.config.json` may have at its top level. */
+const TOP_LEVEL_KEYS = ['lint', '$schema'];
+
 const level = z.enum(['off', 'warning', 'error']);
 const known = new Set<string>([...LINT_RULES.map((r) => r.id), ...TUNABLE_FINDINGS]);
 
@@ -72,7 +75,16 @@ export async function loadLintConfig(cwd: string): Promise<LintConfig> {
   } catch (error) {
     throw new InvalidInput(`${CONFIG_FILE}: invalid JSON: ${(error as Error).message}`, { cause: error });
   }
-  const section = (json as { lint?: unknown } | null)?.lint;
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) {
+    throw new InvalidInput(`${CONFIG_FILE}: must be a JSON object such as { "lint": { "rules": {} } }`);
+  }
+  const unknown = Object.keys(json).filter((key) => !TOP_LEVEL_KEYS.includes(key));
+  if (unknown.length > 0) {
+    throw new InvalidInput(
+      `${CONFIG_FILE}: unknown key${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"`).join(', ')}; the file holds ${TOP_LEVEL_KEYS.map((k) => `"${k}"`).join(' and ')} (a misspelt key would be ignored)`,
+    );
+  }
+  const section = (json as { lint?: unknown }).lint;
   if (section === undefined) return {};
   const parsed = LintConfigSchema.safeParse(section);
   if (!parsed.success) {

@@ -11,12 +11,13 @@ export interface ParsedFileName {
 
 const MIGRATION_EXTENSIONS = ['sql', 'js', 'cjs', 'mjs', 'ts', 'cts', 'mts', 'json'];
 const FLYWAY = /^V(\d+(?:[._]\d+)*)__(.+)\.sql$/;
-const ZERODOWN = /^(\d+)_([^.]+)(?:\.([^.]+))?\.([a-z]+)$/;
+const ZERODOWN = /^(\d+)_([^.]+)(?:\.([^.]+))?\.([A-Za-z]+)$/;
 
 /** Whether a directory entry is meant to be a migration (by extension); others are ignored. */
 export function looksLikeMigration(fileName: string): boolean {
   if (fileName.startsWith('.') || fileName.endsWith('.d.ts')) return false;
-  const extension = fileName.split('.').pop() ?? '';
+  // case-insensitively: a `.SQL` file must be refused by name, not skipped without a word
+  const extension = (fileName.split('.').pop() ?? '').toLowerCase();
   return MIGRATION_EXTENSIONS.includes(extension);
 }
 
@@ -43,6 +44,14 @@ export function parseFileName(fileName: string, file = fileName): ParsedFileName
     string | undefined,
     string,
   ];
+  if (extension !== extension.toLowerCase()) {
+    throw new MigrationLoadError(
+      file,
+      `extension ".${extension}" is not lower case; rename the file to end in ".${extension.toLowerCase()}"`,
+    );
+  }
+  // dbmate takes any *.sql, so a history may hold `<version>_<name>.sql.sql`: the same as .sql
+  if (phaseText === 'sql' && extension === 'sql') return { version, name, phase: 'expand', extension };
   if (phaseText !== undefined && !(PHASES as readonly string[]).includes(phaseText)) {
     throw new MigrationLoadError(file, `unknown phase "${phaseText}": use expand, backfill or contract`);
   }

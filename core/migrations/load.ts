@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, join, relative, resolve } from 'node:path';
@@ -53,6 +54,44 @@ async function loadBackfillSpec(
   return validateSpec(file, module.default ?? module);
 }
 
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * A migration's text, or an error naming the line: the file must be UTF-8 (a Latin-1 `é` would
+ * otherwise be stored as U+FFFD) and hold no NUL byte (PostgreSQL stops reading a statement there, so a
+ * file with one would be recorded as applied having run nothing).
+ */
+function decodeText(file: string, bytes: Buffer): string {
+  const lineAt = (offset: number) => bytes.subarray(0, offset).toString('latin1').split('\n').length;
+  const nul = bytes.indexOf(0);
+  if (nul >= 0) {
+    throw new MigrationLoadError(
+      file,
+      `holds a NUL byte at offset ${nul}: it is not a text file, or was saved as UTF-16; save it as UTF-8`,
+      { line: lineAt(nul) },
+    );
+  }
+  if (isUtf8(bytes)) return UTF8.decode(bytes);
+  const offset = firstInvalidUtf8(bytes);
+  throw new MigrationLoadError(
+    file,
+    `is not valid UTF-8 (byte 0x${bytes[offset]?.toString(16).padStart(2, '0')} at offset ${offset}); it may be Latin-1 or Windows-1252: convert it, e.g. iconv -f latin1 -t utf-8`,
+    { line: lineAt(offset) },
+  );
+}
+
+/** Offset of the first byte that does not start or continue a well-formed UTF-8 sequence. */
+function firstInvalidUtf8(bytes: Buffer): number {
+  for (let i = 0; i < bytes.length; ) {
+    const b = bytes[i]!;
+    const length =
+      b < 0x80 ? 1 : b >= 0xc2 && b < 0xe0 ? 2 : b >= 0xe0 && b < 0xf0 ? 3 : b >= 0xf0 && b < 0xf5 ? 4 : 0;
+    if (length === 0 || !isUtf8(bytes.subarray(i, i + length))) return i;
+    i += length;
+  }
+  return bytes.length;
+}
+
 /**
  * Loads one migration file; its name says its version, name and phase.
  *
@@ -78,11 +117,11 @@ export async function loadMigrationFile(
   const checksum = createHash('sha256').update(bytes).digest('hex');
   const base = { id: `${version}.${phase}`, version, name, file, path, checksum };
   if (phase === 'backfill') {
-    const spec = await loadBackfillSpec(file, path, extension, bytes.toString('utf8'));
+    const spec = await loadBackfillSpec(file, path, extension, decodeText(file, bytes));
     return { ...base, kind: 'backfill', phase, spec };
   }
   if (extension === 'sql') {
-    const { up, down } = parseSqlMigration(file, bytes.toString('utf8'));
+    const { up, down } = parseSqlMigration(file, decodeText(file, bytes));
     return { ...base, kind: 'schema', phase, format: 'sql', up, down };
   }
   const { up, down } = await loadModuleMigration(file, path);

@@ -1,3 +1,4 @@
+import { InvalidInput, MigrationLoadError } from '../errors.ts';
 import type { AppliedMigration } from '../state/records.ts';
 import { compareVersions } from './filename.ts';
 import type { Migration, Phase, SqlScript } from './types.ts';
@@ -14,6 +15,62 @@ export function pendingMigrations(
       options.phases.includes(m.phase) &&
       !done.has(m.id) &&
       (options.to === undefined || compareVersions(m.version, options.to) <= 0),
+  );
+}
+
+/**
+ * Refuses a pending expand migration older than the newest applied one: a file added behind history
+ * (a branch merged late) would run after migrations written without it, as Flyway's `outOfOrder` is
+ * off by default. `outOfOrder: true` applies it anyway. Contract and backfill migrations are exempt:
+ * their phases finish out of version order by design (held-back contracts, backfills of different
+ * lengths).
+ *
+ * @example
+ * assertInOrder(migrations, applied, { outOfOrder: options.outOfOrder });
+ */
+export function assertInOrder(
+  migrations: readonly Migration[],
+  applied: readonly AppliedMigration[],
+  options: { outOfOrder?: boolean } = {},
+): void {
+  if (options.outOfOrder) return;
+  const newest = applied
+    .filter((a) => a.phase === 'expand')
+    .reduce<AppliedMigration | undefined>(
+      (max, a) => (!max || compareVersions(a.version, max.version) > 0 ? a : max),
+      undefined,
+    );
+  if (!newest) return;
+  const done = new Set(applied.map((a) => a.id));
+  const behind = migrations.find(
+    (m) => m.phase === 'expand' && !done.has(m.id) && compareVersions(m.version, newest.version) < 0,
+  );
+  if (behind) {
+    throw new MigrationLoadError(
+      behind.file,
+      `is older than ${newest.file}, which is applied: it would run after migrations written without it; give it a version after ${newest.version}, or pass --out-of-order (workflow input "outOfOrder": true) to apply it anyway`,
+    );
+  }
+}
+
+/**
+ * Refuses a `--to` that names no migration (a typo would otherwise apply everything, or nothing);
+ * `also` lists values that mean something besides a version (`0` for `down --to`).
+ *
+ * @example
+ * assertKnownVersion(migrations, options.to, '--to');
+ */
+export function assertKnownVersion(
+  migrations: readonly Migration[],
+  version: string | undefined,
+  what: string,
+  also: readonly string[] = [],
+): void {
+  if (version === undefined || also.includes(version)) return;
+  if (migrations.some((m) => compareVersions(m.version, version) === 0)) return;
+  const versions = [...new Set(migrations.map((m) => m.version))];
+  throw new InvalidInput(
+    `${what} ${version}: no migration has that version${versions.length ? ` (versions here: ${versions[0]} to ${versions.at(-1)})` : ' (the directory has no migrations)'}; give the version a file name starts with${also.length ? ` or ${also.join(', ')}` : ''}`,
   );
 }
 

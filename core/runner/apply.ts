@@ -6,7 +6,7 @@ import { type DetachedReport, detachedStatements, driveDetached } from '../detac
 import { MigrationFailed } from '../errors.ts';
 import type { Log } from '../log.ts';
 import { compareVersions } from '../migrations/filename.ts';
-import { describeScript, pendingMigrations } from '../migrations/pending.ts';
+import { assertInOrder, describeScript, pendingMigrations } from '../migrations/pending.ts';
 import type { Migration, Phase, SchemaMigration } from '../migrations/types.ts';
 import {
   assertNoDrift,
@@ -211,12 +211,15 @@ export async function applyPending(
     only?: readonly string[];
     /** What the contract guard tells a person to run first. @default 'run "zerodown backfill" first' */
     whatToRunFirst?: string;
+    /** Apply an expand migration older than applied ones (see `assertInOrder`). @default false */
+    outOfOrder?: boolean;
   },
 ): Promise<PhaseResult> {
   if (!options.dryRun) await ensureStateSchema(client);
   const db = guard(client, options);
   const applied = await readApplied(client);
   assertNoDrift(migrations, applied);
+  if (options.phases.includes('expand')) assertInOrder(migrations, applied, options);
   const only = options.only ? new Set(options.only) : undefined;
   const pending = pendingMigrations(migrations, applied, options).filter((m) => !only || only.has(m.id));
   const done = new Set(applied.map((a) => a.id));

@@ -9,6 +9,8 @@ export interface ReleaseOptions extends ApplyOptions {
   readonly phase: 'expand' | 'contract' | 'all';
   /** Stop after this version. */
   readonly to?: string;
+  /** Apply expand migrations older than applied ones (see `assertInOrder`). @default false */
+  readonly outOfOrder?: boolean;
 }
 
 /**

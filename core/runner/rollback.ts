@@ -47,6 +47,10 @@ async function stop(
   applied: AppliedMigration,
   reason: string,
 ): Promise<never> {
+  if (options.dryRun) {
+    options.log.error(`a rollback would stop at ${applied.file}: ${reason}`);
+    throw new IrreversibleMigration(applied.file, reason);
+  }
   await recordEvent(client, {
     executionId: options.executionId,
     event: 'rollback_stopped',

@@ -1,0 +1,133 @@
+import { createServer, type Socket } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../support/cli-process.ts';
+import { useFreshDatabase } from '../support/database.ts';
+import { migrationsDir } from '../support/migrations-dir.ts';
+
+const db = useFreshDatabase();
+
+const oneLine = (stderr: string) => expect(stderr).not.toMatch(/^\s+at /m);
+
+async function appliedVersions(): Promise<string[]> {
+  const { rows } = await db.client.query(
+    "SELECT version FROM zerodown.migrations WHERE rolled_back_at IS NULL AND to_regclass('zerodown.migrations') IS NOT NULL ORDER BY id",
+  );
+  return rows.map((r) => r.version);
+}
+
+const table = (name: string) =>
+  `-- migrate:up\nCREATE TABLE ${name} (id int);\n-- migrate:down\nDROP TABLE ${name};\n`;
+
+describe('options and histories a person gets wrong', () => {
+  it('refuses a --to that is not a version (exit 2) or names no migration (exit 2), applying nothing', async () => {
+    const dir = await migrationsDir({ '10_a.sql': table('bi_a'), '20_b.sql': table('bi_b') });
+    const base = ['up', '--database-url', db.url, '--migrations', dir];
+    const notVersion = await runCli([...base, '--to', 'abc']);
+    expect(notVersion.code).toBe(2);
+    expect(notVersion.stderr).toMatch(/--to "abc" is not a version/);
+    oneLine(notVersion.stderr);
+    const unknown = await runCli([...base, '--to', '15']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/--to 15: no migration has that version \(versions here: 10 to 20\)/);
+    const { rows } = await db.client.query("SELECT to_regclass('bi_a') AS t");
+    expect(rows[0].t).toBeNull();
+  });
+
+  it('refuses --lock-timeout 0 and one above 60s (exit 2)', async () => {
+    const dir = await migrationsDir({ '1_a.sql': table('bi_lt') });
+    for (const value of ['0', '0ms', '5m']) {
+      const result = await runCli([
+        'up',
+        '--database-url',
+        db.url,
+        '--migrations',
+        dir,
+        '--lock-timeout',
+        value,
+      ]);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(/--lock-timeout/);
+      oneLine(result.stderr);
+    }
+  });
+
+  it('refuses an expand older than the newest applied one, and applies it with --out-of-order', async () => {
+    const dir = await migrationsDir({ '1_a.sql': table('bi_o1'), '3_c.sql': table('bi_o3') });
+    const base = ['up', '--database-url', db.url, '--migrations', dir];
+    expect(await runCli(base)).toMatchObject({ code: 0 });
+    // a branch merged late brings version 2
+    const late = await migrationsDir({
+      '1_a.sql': table('bi_o1'),
+      '2_b.sql': table('bi_o2'),
+      '3_c.sql': table('bi_o3'),
+    });
+    const refused = await runCli(['up', '--database-url', db.url, '--migrations', late]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/2_b\.sql: is older than .*3_c\.sql, which is applied.*--out-of-order/);
+    oneLine(refused.stderr);
+    expect(await appliedVersions()).toEqual(['1', '3']);
+    const allowed = await runCli(['up', '--database-url', db.url, '--migrations', late, '--out-of-order']);
+    expect(allowed).toMatchObject({ code: 0 });
+    expect(await appliedVersions()).toEqual(['1', '3', '2']);
+  });
+
+  it('down: more than one needs --yes off a terminal; --dry-run records nothing and says "would"', async () => {
+    const dir = await migrationsDir({
+      '101_a.sql': table('bi_d1'),
+      '102_b.sql': table('bi_d2'),
+      '103_c.sql': '-- migrate:up\nCREATE TABLE bi_d3 (id int);\n',
+    });
+    const base = ['--database-url', db.url, '--migrations', dir];
+    expect(await runCli(['up', ...base])).toMatchObject({ code: 0 });
+    // a dry run through the irreversible 3_c: it says where it would stop and writes no event
+    const dry = await runCli(['down', ...base, '--to', '0', '--dry-run']);
+    expect(dry.code).toBe(1);
+    expect(dry.stderr).toMatch(/a rollback would stop at .*103_c\.sql/);
+    const events = await db.client.query(
+      "SELECT count(*)::int AS n FROM zerodown.events WHERE event = 'rollback_stopped'",
+    );
+    expect(events.rows[0].n).toBe(0);
+    // without --yes, nothing is rolled back
+    const unasked = await runCli(['down', ...base, '--count', '2']);
+    expect(unasked.code).toBe(2);
+    expect(unasked.stderr).toMatch(
+      /down would roll back 2 migrations \(.*103_c\.sql, .*102_b\.sql\); pass --yes/,
+    );
+    expect(await appliedVersions()).toEqual(['1', '3', '2', '101', '102', '103']);
+    const both = await runCli(['down', ...base, '--count', '1', '--to', '101']);
+    expect(both.code).toBe(2); // --count and --to together
+    // the newest has no down: a real rollback stops there, recorded
+    const stopped = await runCli(['down', ...base, '--to', '101', '--yes']);
+    expect(stopped.code).toBe(1);
+    expect(stopped.stderr).toMatch(/rollback stopped at .*103_c\.sql/);
+    const recorded = await db.client.query(
+      "SELECT file FROM zerodown.events WHERE event = 'rollback_stopped'",
+    );
+    expect(recorded.rows.map((r) => r.file)).toEqual([expect.stringMatching(/103_c\.sql$/)]);
+  });
+
+  it('fails within the connect timeout against a server that accepts and never answers', async () => {
+    const sockets: Socket[] = [];
+    const server = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const dir = await migrationsDir({ '1_a.sql': table('bi_ct') });
+      const result = await runCli([
+        'up',
+        '--database-url',
+        `postgres://postgres:s3cret-pw@127.0.0.1:${port}/test?connect_timeout=1`,
+        '--migrations',
+        dir,
+      ]);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/cannot connect to .*no answer within 1s.*connect_timeout/);
+      expect(result.stderr).not.toContain('s3cret-pw');
+      expect(sockets.length).toBeGreaterThan(0); // it did reach the silent server
+      oneLine(result.stderr);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
