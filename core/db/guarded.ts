@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { LockTimeout } from '../errors.ts';
 import type { Log } from '../log.ts';
 import { type LockRetryPolicy, withLockRetry } from './lock-retry.ts';
 
@@ -49,6 +50,28 @@ export interface GuardedDb {
   ): Promise<T>;
 }
 
+/**
+ * The session most likely in the way after a lock_timeout: the oldest transaction open in this database
+ * (our own wait has ended, so pg_blocking_pids no longer answers). Named with its pid, age and the first
+ * line of its query, so a person can look at it (or end it with pg_terminate_backend).
+ */
+async function oldestTransaction(client: pg.ClientBase): Promise<string | undefined> {
+  try {
+    const { rows } = await client.query<{ pid: number; seconds: number; user: string; query: string }>(
+      `SELECT pid, round(extract(epoch FROM now() - xact_start))::int AS seconds, usename AS user,
+              split_part(left(query, 200), E'\n', 1) AS query
+         FROM pg_stat_activity
+        WHERE datname = current_database() AND pid <> pg_backend_pid() AND xact_start IS NOT NULL
+        ORDER BY xact_start LIMIT 1`,
+    );
+    const row = rows[0];
+    if (!row) return undefined;
+    return `the oldest open transaction here is pid ${row.pid} (${row.user}, open ${row.seconds}s): ${row.query}`;
+  } catch {
+    return undefined;
+  }
+}
+
 async function withoutLockTimeout<T>(client: pg.ClientBase, work: () => Promise<T>): Promise<T> {
   await client.query('SET lock_timeout = 0');
   try {
@@ -67,12 +90,23 @@ async function withoutLockTimeout<T>(client: pg.ClientBase, work: () => Promise<
  * await db.transaction('installing the sync trigger of 3_users.backfill.json', async (tx) => { ... });
  */
 export function guard(client: pg.ClientBase, options: GuardOptions): GuardedDb {
-  const retry = <T>(what: string, attempt: () => Promise<T>, call: GuardedCallOptions = {}) =>
-    withLockRetry(what, call.noLockTimeout ? () => withoutLockTimeout(client, attempt) : attempt, {
-      log: options.log,
-      policy: options.retry,
-      beforeRetry: call.beforeRetry,
-    });
+  const retry = async <T>(what: string, attempt: () => Promise<T>, call: GuardedCallOptions = {}) => {
+    try {
+      return await withLockRetry(
+        what,
+        call.noLockTimeout ? () => withoutLockTimeout(client, attempt) : attempt,
+        {
+          log: options.log,
+          policy: options.retry,
+          beforeRetry: call.beforeRetry,
+        },
+      );
+    } catch (error) {
+      if (!(error instanceof LockTimeout)) throw error;
+      const blocker = await oldestTransaction(client);
+      throw blocker ? new LockTimeout(`${error.message}; ${blocker}`, { cause: error.cause }) : error;
+    }
+  };
   return {
     client,
     log: options.log,

@@ -91,4 +91,38 @@ describe('lock_timeout with retries', () => {
       await Promise.all([blocker.end(), traffic.end(), runner.end()]);
     }
   });
+
+  it('gives up after the last attempt naming the oldest open transaction, its pid and query, applying nothing', async () => {
+    await db.client.query('CREATE TABLE stuck_t (id int PRIMARY KEY)');
+    const dir = await migrationsDir({
+      '2_add.sql':
+        '-- migrate:up\nALTER TABLE stuck_t ADD COLUMN extra int;\n-- migrate:down\nALTER TABLE stuck_t DROP COLUMN extra;\n',
+    });
+    const blocker = await openConnection({ connection: db.url, applicationName: 'report' });
+    const runner = await openConnection({ connection: db.url, lockTimeoutMs: 50 });
+    try {
+      const { rows } = await blocker.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+      await blocker.query('BEGIN');
+      await blocker.query('SELECT count(*) AS report_rows FROM stuck_t');
+      const error = await applyPending(runner, await loadMigrations(dir), {
+        phases: ['expand'],
+        executionId: 'stuck',
+        log: { info: () => {}, debug: () => {}, warn: () => {}, error: () => {} },
+        retry: { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 10 },
+      }).catch((e) => e);
+      expect(error.name).toBe('LockTimeout');
+      expect(error.message).toMatch(
+        new RegExp(
+          `could not get its lock within lock_timeout after 2 attempts.*the oldest open transaction here is pid ${rows[0]!.pid} \\([^,]+, open \\d+s\\): SELECT count\\(\\*\\) AS report_rows FROM stuck_t`,
+        ),
+      );
+      const column = await db.client.query(
+        "SELECT 1 FROM information_schema.columns WHERE table_name = 'stuck_t' AND column_name = 'extra'",
+      );
+      expect(column.rowCount).toBe(0);
+    } finally {
+      await blocker.query('ROLLBACK');
+      await Promise.all([blocker.end(), runner.end()]);
+    }
+  });
 });
