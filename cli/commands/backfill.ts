@@ -6,12 +6,13 @@ import { syncTriggerSql } from '../../core/backfill/sync-trigger.ts';
 import { describeTarget } from '../../core/backfill/target.ts';
 import { openConnection } from '../../core/db/connection.ts';
 import { parseDuration } from '../../core/duration.ts';
-import { holdMigrationLocks, newRunId } from '../../core/locks/hold.ts';
+import { newRunId } from '../../core/locks/hold.ts';
 import type { Log } from '../../core/log.ts';
 import { loadMigrations } from '../../core/migrations/load.ts';
 import { assertKnownVersion, pendingMigrations } from '../../core/migrations/pending.ts';
 import type { BackfillMigration } from '../../core/migrations/types.ts';
 import { assertNoDrift, readApplied } from '../../core/state/records.ts';
+import { holdLocksUntilInterrupted } from '../interrupt.ts';
 import {
   type CommonOptions,
   durationArgument,
@@ -159,7 +160,7 @@ export function registerBackfill(program: Command): void {
         }
         return;
       }
-      await holdMigrationLocks(
+      await holdLocksUntilInterrupted(
         client,
         connection,
         { owner: executionId, waitMs: parseDuration(options.waitForLock, '--wait-for-lock'), log },

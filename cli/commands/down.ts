@@ -1,11 +1,12 @@
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { InvalidInput } from '../../core/errors.ts';
-import { holdMigrationLocks, newRunId } from '../../core/locks/hold.ts';
+import { newRunId } from '../../core/locks/hold.ts';
 import { loadMigrations } from '../../core/migrations/load.ts';
 import { assertKnownVersion } from '../../core/migrations/pending.ts';
 import { rollback, selectForRollback } from '../../core/runner/rollback.ts';
 import { type AppliedMigration, readApplied } from '../../core/state/records.ts';
+import { holdLocksUntilInterrupted } from '../interrupt.ts';
 import {
   type CommonOptions,
   positiveInteger,
@@ -85,7 +86,7 @@ export function registerDown(program: Command): void {
         );
       };
       if (options.dryRun) return await run();
-      await holdMigrationLocks(client, connection, { owner: executionId, log }, run);
+      await holdLocksUntilInterrupted(client, connection, { owner: executionId, log }, run);
     });
   });
 }

@@ -2,12 +2,13 @@ import { type Command, Option } from 'commander';
 import { parseDuration } from '../../core/duration.ts';
 import { InvalidInput, LintFailed } from '../../core/errors.ts';
 import { lintBeforeApply, loadLintConfig } from '../../core/lint/index.ts';
-import { holdMigrationLocks, newRunId } from '../../core/locks/hold.ts';
+import { newRunId } from '../../core/locks/hold.ts';
 import { loadMigrations } from '../../core/migrations/load.ts';
-import { pendingMigrations } from '../../core/migrations/pending.ts';
+import { assertKnownVersion, pendingMigrations } from '../../core/migrations/pending.ts';
 import { applyRelease } from '../../core/runner/release.ts';
 import { readApplied } from '../../core/state/records.ts';
-import { type CommonOptions, requireDatabaseUrl, withCommonOptions } from '../options.ts';
+import { holdLocksUntilInterrupted } from '../interrupt.ts';
+import { type CommonOptions, requireDatabaseUrl, versionArgument, withCommonOptions } from '../options.ts';
 import { stderrLog } from '../output.ts';
 import { withConnection } from '../session.ts';
 
@@ -17,6 +18,7 @@ interface UpOptions extends CommonOptions {
   waitForLock: string;
   release?: string;
   allowLintErrors?: string;
+  outOfOrder?: boolean;
 }
 
 /** `zerodown up`: applies pending migrations of a phase while holding the lease and advisory locks. */
@@ -30,7 +32,8 @@ export function registerUp(program: Command): void {
           .choices(['expand', 'contract', 'all'])
           .default('expand'),
       )
-      .option('--to <version>', 'stop after this version')
+      .option('--to <version>', 'stop after this version', versionArgument('--to'))
+      .option('--out-of-order', 'apply expand migrations older than the newest applied one')
       .option(
         '--wait-for-lock <duration>',
         'wait this long for another run to finish instead of failing',
@@ -51,6 +54,7 @@ export function registerUp(program: Command): void {
     }
     const lintConfig = await loadLintConfig(process.cwd());
     const migrations = await loadMigrations(options.migrations);
+    assertKnownVersion(migrations, options.to, '--to');
     const executionId = newRunId();
     await withConnection(options, async (client, connection) => {
       // lint what is about to be applied, before any lock or change; errors stop here (LintFailed)
@@ -81,6 +85,7 @@ export function registerUp(program: Command): void {
           dryRun: options.dryRun,
           lintOverride,
           connection,
+          outOfOrder: options.outOfOrder,
         });
         log.info(
           options.dryRun
@@ -95,7 +100,7 @@ export function registerUp(program: Command): void {
         if (lintFailure) throw lintFailure;
         return;
       }
-      await holdMigrationLocks(
+      await holdLocksUntilInterrupted(
         client,
         connection,
         {

@@ -4,7 +4,7 @@ import { InvalidInput } from '../errors.ts';
 import { type LintConfig, lintBeforeApply } from '../lint/index.ts';
 import type { Log } from '../log.ts';
 import { compareVersions } from '../migrations/filename.ts';
-import { describeScript, pendingMigrations } from '../migrations/pending.ts';
+import { assertInOrder, describeScript, pendingMigrations } from '../migrations/pending.ts';
 import type { Migration, Phase } from '../migrations/types.ts';
 import { assertNoDrift, readApplied } from '../state/records.ts';
 import { ensureStateSchema } from '../state/schema.ts';
@@ -22,6 +22,8 @@ export interface PlanRequest {
   readonly lintConfig?: LintConfig;
   /** Write nothing (no state schema, no shipped contracts); log the SQL that would run. */
   readonly dryRun?: boolean;
+  /** Apply expand migrations older than applied ones (see `assertInOrder`). @default false */
+  readonly outOfOrder?: boolean;
   readonly log: Log;
 }
 
@@ -88,6 +90,7 @@ export async function planExecution(
 ): Promise<ExecutionPlan> {
   const applied = await readApplied(client);
   assertNoDrift(migrations, applied);
+  if (request.phases.includes('expand')) assertInOrder(migrations, applied, request);
   const pending = pendingMigrations(migrations, applied, { phases: ['expand', 'backfill', 'contract'] });
   const wants = (phase: Phase) => request.phases.includes(phase);
   const contractOnly = wants('contract') && !wants('expand') && !wants('backfill');
