@@ -59,7 +59,8 @@ function tlsMode(env: Env): DatabaseTls {
 
 /**
  * The task dependencies in Lambda: credentials from the Secrets Manager secret (Powertools parameters,
- * cached for `ZERODOWN_SECRET_MAX_AGE_SECONDS`, so a rotated password is picked up), TLS, the bundled
+ * cached for `ZERODOWN_SECRET_MAX_AGE_SECONDS`, and read again at once when a login fails: a rotated
+ * password), TLS, the bundled
  * migrations directory, settings from the environment, and gate notices to SNS when a topic is set.
  *
  * @example
@@ -78,8 +79,12 @@ export function awsTaskDeps(
   const sns = topicArn ? (clients.sns ?? new SNSClient({})) : undefined;
   const port = env[ENV.port] ? integer(env, ENV.port, 5432) : undefined;
   return {
-    connection: async () => {
-      const secret = await secrets.get<DatabaseSecretValue>(secretArn, { transform: 'json', maxAge });
+    connection: async (options = {}) => {
+      const secret = await secrets.get<DatabaseSecretValue>(secretArn, {
+        transform: 'json',
+        maxAge,
+        forceFetch: options.refresh === true,
+      });
       if (!secret || typeof secret !== 'object') {
         throw new InvalidInput(`the database secret ${secretArn} is not RDS-style JSON`);
       }

@@ -13,8 +13,11 @@ import type { TaskSettings } from './settings.ts';
 
 /** What the task handlers need from where they run (Lambda or the local runner). */
 export interface TaskDeps {
-  /** How to reach the database (Lambda: from the Secrets Manager secret, with TLS). */
-  connection(): Promise<ConnectionOptions>;
+  /**
+   * How to reach the database (Lambda: from the Secrets Manager secret, with TLS, cached).
+   * `refresh` reads the secret again, past the cache: after a login failed (a rotated password).
+   */
+  connection(options?: { refresh?: boolean }): Promise<ConnectionOptions>;
   readonly migrationsDir: string;
   readonly log: Log;
   readonly settings: TaskSettings;
