@@ -11,6 +11,7 @@ export interface WorkflowInputOptions {
   dryRun?: boolean;
   contract?: string[];
   allowLintErrors?: string;
+  outOfOrder?: boolean;
 }
 
 function phaseList(value: string): string[] {
@@ -51,7 +52,8 @@ export function withWorkflowInputOptions(command: Command): Command {
       'contract migrations named by hand (versions or files), comma-separated',
       (v: string) => v.split(',').map((name) => name.trim()),
     )
-    .option('--allow-lint-errors <reason>', 'take responsibility for lint errors (the reason is recorded)');
+    .option('--allow-lint-errors <reason>', 'take responsibility for lint errors (the reason is recorded)')
+    .option('--out-of-order', 'apply expand migrations older than the newest applied one');
 }
 
 /**
@@ -73,5 +75,6 @@ export function workflowInputOf(options: WorkflowInputOptions): {
     dryRun: options.dryRun ?? false,
     ...(options.contract?.length ? { contract: options.contract } : {}),
     ...(options.allowLintErrors !== undefined ? { allowLintErrors: options.allowLintErrors } : {}),
+    ...(options.outOfOrder ? { outOfOrder: true } : {}),
   };
 }

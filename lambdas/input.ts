@@ -53,6 +53,8 @@ export const WorkflowInputSchema = z.strictObject({
   contract: z.array(z.string().min(1)).default([]),
   /** The reason a person takes responsibility for lint errors in the pending migrations (recorded with each). */
   allowLintErrors: z.string().trim().min(1, 'allowLintErrors needs the reason').optional(),
+  /** Apply an expand migration older than the newest applied one (a branch merged late); refused otherwise. */
+  outOfOrder: z.boolean().default(false),
 });
 
 /** The validated workflow input, defaults applied. */

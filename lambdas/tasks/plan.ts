@@ -29,6 +29,7 @@ export const planTask = defineTask({
         phases: input.phases,
         namedContracts: input.contract,
         allowLintErrors: input.allowLintErrors,
+        outOfOrder: input.outOfOrder,
         lintConfig,
         dryRun: input.dryRun,
         log,

@@ -51,6 +51,26 @@ describe('the Plan task', () => {
     expect(error.message).toContain('"onGateReject": "keep"|"rollback"');
   });
 
+  it('refuses an expand older than the newest applied one, naming it, unless outOfOrder is given', async () => {
+    const table = (name: string) => `CREATE TABLE ${name} (id bigint);`;
+    const first = await migrationsDir({ '1_a.sql': table('ooo_a'), '3_c.sql': table('ooo_c') });
+    const { handlers } = localHandlers(db.url, first);
+    const planned = (await handlers.plan({ input: { release: 'v1' }, executionId: 'ooo-1' })) as PlanResult;
+    await handlers.acquireLock({ executionId: 'ooo-1', release: 'v1' });
+    await handlers.expand({ plan: planned });
+    await handlers.releaseLock({ executionId: 'ooo-1' });
+    const late = await migrationsDir({
+      '1_a.sql': table('ooo_a'),
+      '2_b.sql': table('ooo_b'),
+      '3_c.sql': table('ooo_c'),
+    });
+    const error = await failureOf(plan(late, { release: 'v2' }, 'ooo-2'));
+    expect(error.name).toBe('MigrationLoadError');
+    expect(error.message).toMatch(/2_b\.sql: is older than .*3_c\.sql, which is applied.*"outOfOrder": true/);
+    const allowed = await plan(late, { release: 'v2', outOfOrder: true }, 'ooo-3');
+    expect(allowed.expand).toEqual(['2.expand']);
+  });
+
   it('plans a dry run without writing anything, not even the state schema', async () => {
     const result = await plan(examples, { release: 'v1', dryRun: true });
     expect(result).toMatchObject({ dryRun: true, run: { expand: true, backfill: true, contract: true } });

@@ -12,6 +12,7 @@ describe('the workflow input', () => {
       ifLocked: 'fail',
       dryRun: false,
       contract: [],
+      outOfOrder: false,
     });
   });
 
