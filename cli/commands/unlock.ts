@@ -1,27 +1,59 @@
 import type { Command } from 'commander';
+import { InvalidInput } from '../../core/errors.ts';
+import { TaskAdvisoryLock } from '../../core/locks/advisory.ts';
 import { LeaseLock } from '../../core/locks/lease.ts';
 import { ensureStateSchema } from '../../core/state/schema.ts';
 import { type CommonOptions, withCommonOptions } from '../options.ts';
 import { stderrLog } from '../output.ts';
 import { withConnection } from '../session.ts';
 
-/** `zerodown unlock`: clears the lease of a run that died (an operator's decision). */
+interface UnlockOptions extends CommonOptions {
+  force?: boolean;
+}
+
+/**
+ * `zerodown unlock`: clears the lease of a run that died (an operator's decision). Refused while any
+ * session holds the migration advisory lock (a run is alive: it names it); a lease that has not expired
+ * is freed only with `--force`, naming its holder, since its run may only be between two tasks.
+ */
 export function registerUnlock(program: Command): void {
   withCommonOptions(
     program
       .command('unlock')
-      .description('release the zerodown lock held by a dead run (check it is dead first)'),
+      .description('release the zerodown lock held by a dead run (refused while a run is alive)')
+      .option('--force', 'also free a lease that has not expired (its run must be dead)'),
     { dryRun: false },
-  ).action(async (options: CommonOptions) => {
+  ).action(async (options: UnlockOptions) => {
     const log = stderrLog();
     await withConnection(options, async (client) => {
       await ensureStateSchema(client);
-      const holder = await new LeaseLock(client).forceRelease();
-      log.info(
-        holder
-          ? `released the lock held by ${holder.owner} since ${holder.acquiredAt.toISOString()}`
-          : 'the lock was free',
-      );
+      const lease = new LeaseLock(client);
+      const holder = await lease.current();
+      if (!holder) {
+        log.info('the lock was free');
+        return;
+      }
+      // a session holding the advisory lock is a live run: LockHeld names it. Held here, no run starts
+      // while the lease is freed.
+      const advisory = new TaskAdvisoryLock(client);
+      await advisory.acquire(0);
+      try {
+        const live = holder.expiresAt.getTime() > Date.now();
+        if (live && !options.force) {
+          throw new InvalidInput(
+            `the lock is held by ${holder.owner}${holder.release ? ` (release ${holder.release})` : ''} since ${holder.acquiredAt.toISOString()} and renewed until ${holder.expiresAt.toISOString()}: its run may be alive between two steps; if it is dead, run "zerodown unlock --force"`,
+          );
+        }
+        // only the holder looked at: a run that took the lease since keeps it
+        const released = await lease.release(holder.owner);
+        log.info(
+          released
+            ? `released the lock held by ${holder.owner} since ${holder.acquiredAt.toISOString()}`
+            : `the lock changed hands meanwhile; nothing released (run "zerodown status")`,
+        );
+      } finally {
+        await advisory.release().catch(() => undefined);
+      }
     });
   });
 }

@@ -92,15 +92,6 @@ export class LeaseLock {
     return (result.rowCount ?? 0) > 0;
   }
 
-  /** Releases whoever holds the lease (an operator clearing a dead run). */
-  async forceRelease(): Promise<Lease | undefined> {
-    const holder = await this.current();
-    await this.client.query(
-      'UPDATE zerodown.lock SET owner = NULL, release = NULL, acquired_at = NULL, heartbeat_at = NULL, expires_at = NULL WHERE id = 1',
-    );
-    return holder;
-  }
-
   /** The current holder, if any (expired leases included: they are held until taken over). */
   async current(): Promise<Lease | undefined> {
     const { rows } = await this.client.query<LeaseRow>(

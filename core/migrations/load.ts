@@ -5,7 +5,7 @@ import { basename, join, relative, resolve } from 'node:path';
 import { createJiti } from 'jiti';
 import { z } from 'zod';
 import { type BackfillSpec, BackfillSpecSchema } from '../backfill/spec.ts';
-import { MigrationLoadError } from '../errors.ts';
+import { InvalidInput, MigrationLoadError } from '../errors.ts';
 import { loadSqlParser } from '../sql/statements.ts';
 import { compareMigrations, looksLikeMigration, parseFileName } from './filename.ts';
 import { loadModuleMigration } from './module-file.ts';
@@ -145,6 +145,14 @@ export async function loadMigrations(
   try {
     entries = (await readdir(root, { withFileTypes: true })).filter((e) => e.isFile()).map((e) => e.name);
   } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    // a wrong path is a usage error (exit 2), as it is for `zerodown lint`
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
+      throw new InvalidInput(
+        `${directory}: no such migrations directory; give the directory with --migrations (or set migrationsDir)`,
+        { cause: error },
+      );
+    }
     throw new MigrationLoadError(
       directory,
       `cannot read the migrations directory: ${(error as Error).message}`,

@@ -34,8 +34,10 @@ export function assertInOrder(
   options: { outOfOrder?: boolean } = {},
 ): void {
   if (options.outOfOrder) return;
+  // against the applied migrations this directory holds (a history from elsewhere does not order it)
+  const known = new Set(migrations.map((m) => m.id));
   const newest = applied
-    .filter((a) => a.phase === 'expand')
+    .filter((a) => a.phase === 'expand' && known.has(a.id))
     .reduce<AppliedMigration | undefined>(
       (max, a) => (!max || compareVersions(a.version, max.version) > 0 ? a : max),
       undefined,

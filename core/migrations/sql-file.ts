@@ -30,31 +30,11 @@ export function toScript(statements: SqlStatement[], transactionOption: boolean)
   return { statements, transaction: true };
 }
 
-/** Statements that end the transaction a migration runs in (BEGIN alone only draws a warning). */
-const ENDS_TRANSACTION = new Set([
-  'TRANS_STMT_COMMIT',
-  'TRANS_STMT_ROLLBACK',
-  'TRANS_STMT_PREPARE',
-  'TRANS_STMT_COMMIT_PREPARED',
-  'TRANS_STMT_ROLLBACK_PREPARED',
-]);
-
 function parseSection(file: string, section: Section): SqlScript {
   const options = section.options.trim();
   const transaction = !/\btransaction:\s*false\b/.test(options);
   try {
-    const script = toScript(splitStatements(section.lines.join('\n'), section.firstLine), transaction);
-    const ender = script.transaction
-      ? script.statements.find((s) => ENDS_TRANSACTION.has(s.node.TransactionStmt?.kind))
-      : undefined;
-    if (ender) {
-      throw new MigrationLoadError(
-        file,
-        `${ender.sql.split(/\s/)[0]!.toUpperCase()} inside a migration: zerodown runs the ${section.direction} section and its record in one transaction, which this would end half way (what follows would run unrecorded); remove it, or split the file`,
-        { line: ender.line },
-      );
-    }
-    return script;
+    return toScript(splitStatements(section.lines.join('\n'), section.firstLine), transaction);
   } catch (error) {
     if (error instanceof SqlSyntaxError) {
       throw new MigrationLoadError(file, `syntax error: ${error.message}`, {

@@ -94,7 +94,13 @@ export async function applyMigration(
     if (stepwise) await clearPartialProgress(c, migration);
   };
   const context = { file: migration.file };
-  let done = stepwise ? await readPartialProgress(client, migration) : 0;
+  const partial = stepwise ? await readPartialProgress(client, migration) : { done: 0 };
+  let done = partial.done;
+  if (partial.changedAfter !== undefined) {
+    options.log.warn(
+      `${migration.file} changed after an earlier attempt applied its first ${partial.changedAfter} statement(s): it runs again from the top, so its statements must be safe to repeat (IF NOT EXISTS, IF EXISTS); if they are not, undo what ran first or restore the file`,
+    );
+  }
   if (done > 0)
     options.log.info(`${migration.file}: resuming after statement ${done} (applied by an earlier attempt)`);
   if (detached.size === 0) {

@@ -63,6 +63,30 @@ function toMigrationFailed(file: string, error: unknown, done?: string): unknown
   );
 }
 
+/** Statements that end the transaction a script runs in (BEGIN alone only draws a warning). */
+const ENDS_TRANSACTION = new Set([
+  'TRANS_STMT_COMMIT',
+  'TRANS_STMT_ROLLBACK',
+  'TRANS_STMT_PREPARE',
+  'TRANS_STMT_COMMIT_PREPARED',
+  'TRANS_STMT_ROLLBACK_PREPARED',
+]);
+
+/**
+ * A COMMIT or ROLLBACK in a script that runs in one transaction with its record would end that
+ * transaction half way: what follows would run unrecorded, and a failure after it would leave the
+ * migration half applied. Refused before anything runs (lint reports it too: `transaction-nesting`).
+ */
+function refuseTransactionEnd(file: string, script: SqlScript): void {
+  const ender = script.statements.find((s) => ENDS_TRANSACTION.has(s.node.TransactionStmt?.kind));
+  if (!ender) return;
+  throw new MigrationFailed(
+    file,
+    `${file}:${ender.line}: ${ender.sql.split(/\s/)[0]!.toUpperCase()} inside a migration that runs in one transaction with its record would end it half way, leaving what follows unrecorded; remove it (or mark the section transaction:false); nothing was applied`,
+    { line: ender.line },
+  );
+}
+
 /**
  * Runs a migration script under the guards: lock_timeout retry around each transaction (transactional
  * scripts) or each statement (non-transactional ones), and for CREATE INDEX CONCURRENTLY, INVALID
@@ -75,6 +99,7 @@ export async function runScript(db: GuardedDb, script: SqlScript, context: Scrip
   const { file } = context;
   const { client, log } = db;
   if (script.transaction) {
+    refuseTransactionEnd(file, script);
     try {
       await db.transaction(file, async (tx) => {
         for (const statement of script.statements) await runStatement(tx, statement);

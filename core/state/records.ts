@@ -122,19 +122,25 @@ export async function readLastEvent(
 }
 
 /**
- * Statements of a non-transactional migration that an earlier, interrupted attempt already committed;
- * 0 when there is none or the file changed since (its checksum differs).
+ * Statements of a non-transactional migration that an earlier, interrupted attempt already committed
+ * (`done`; 0 when there is none), and, when the file changed since, how many that attempt had done
+ * (`changedAfter`): its resume point no longer applies, and the caller says so.
  *
  * @example
- * const skip = await readPartialProgress(client, migration);
+ * const { done, changedAfter } = await readPartialProgress(client, migration);
  */
-export async function readPartialProgress(client: pg.ClientBase, migration: Migration): Promise<number> {
+export async function readPartialProgress(
+  client: pg.ClientBase,
+  migration: Migration,
+): Promise<{ done: number; changedAfter?: number }> {
   const { rows } = await client.query<{ checksum: string; statements_done: number }>(
     'SELECT checksum, statements_done FROM zerodown.partial WHERE version = $1 AND phase = $2',
     [migration.version, migration.phase],
   );
   const row = rows[0];
-  return row && row.checksum === migration.checksum ? row.statements_done : 0;
+  if (!row) return { done: 0 };
+  if (row.checksum === migration.checksum) return { done: row.statements_done };
+  return { done: 0, changedAfter: row.statements_done };
 }
 
 /** Saves how many statements of a non-transactional migration are committed, after each one. */

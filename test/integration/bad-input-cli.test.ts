@@ -1,5 +1,7 @@
 import { createServer, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { openConnection } from '../../core/db/connection.ts';
+import { LeaseLock } from '../../core/locks/lease.ts';
 import { runCli } from '../support/cli-process.ts';
 import { useFreshDatabase } from '../support/database.ts';
 import { migrationsDir } from '../support/migrations-dir.ts';
@@ -129,5 +131,97 @@ describe('options and histories a person gets wrong', () => {
       for (const socket of sockets) socket.destroy();
       await new Promise((resolve) => server.close(resolve));
     }
+  });
+
+  it('says so when a half-applied file was changed, instead of dropping its resume point in silence', async () => {
+    const half = (last: string) =>
+      `-- migrate:up transaction:false\nCREATE TABLE IF NOT EXISTS bi_half (id bigint);\n${last}\n`;
+    const dir = await migrationsDir({ '201_half.sql': half('SELECT 1/0;') });
+    const base = ['up', '--database-url', db.url, '--migrations', dir];
+    const failed = await runCli(base);
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toMatch(
+      /201_half\.sql:3: division by zero.*statements 1-1 of 2 are applied and recorded; rerun to resume/,
+    );
+    // the fix changes the file: its resume point no longer applies, and the rerun says so
+    const fixed = await migrationsDir({ '201_half.sql': half('SELECT 1;') });
+    const rerun = await runCli(['up', '--database-url', db.url, '--migrations', fixed]);
+    expect(rerun).toMatchObject({ code: 0 });
+    expect(rerun.stderr).toMatch(
+      /201_half\.sql changed after an earlier attempt applied its first 1 statement\(s\): it runs again from the top/,
+    );
+  });
+
+  it('a migrations directory that does not exist is a usage error (exit 2) for every command', async () => {
+    const missing = '/nonexistent/zerodown-migrations';
+    for (const args of [
+      ['up', '--database-url', db.url, '--migrations', missing],
+      ['status', '--database-url', db.url, '--migrations', missing],
+      ['down', '--database-url', db.url, '--migrations', missing],
+      ['lint', missing],
+    ]) {
+      const result = await runCli(args);
+      expect({ args, code: result.code }).toEqual({ args, code: 2 });
+      expect(result.stderr).toMatch(/nonexistent\/zerodown-migrations: no such/);
+      oneLine(result.stderr);
+    }
+  });
+
+  it('unlock: refused while a run holds the advisory lock, needs --force for a lease that has not expired', async () => {
+    const base = ['unlock', '--database-url', db.url];
+    await runCli(['status', '--database-url', db.url, '--migrations', await migrationsDir({})]);
+    const run = await openConnection({ connection: db.url, applicationName: 'zerodown-live-run' });
+    try {
+      await new LeaseLock(run).acquire('cli:elsewhere:1:abc', { release: 'v9', ttlMs: 600_000 });
+      await run.query('SELECT pg_advisory_lock(7241865325823964)');
+      const alive = await runCli(base);
+      expect(alive.code).toBe(1);
+      expect(alive.stderr).toMatch(/advisory lock 7241865325823964 is held by "zerodown-live-run"/);
+      await run.query('SELECT pg_advisory_unlock(7241865325823964)');
+      const unforced = await runCli(base);
+      expect(unforced.code).toBe(2);
+      expect(unforced.stderr).toMatch(
+        /held by cli:elsewhere:1:abc \(release v9\).*"zerodown unlock --force"/,
+      );
+      expect((await new LeaseLock(db.client).current())?.owner).toBe('cli:elsewhere:1:abc');
+      const forced = await runCli([...base, '--force']);
+      expect(forced).toMatchObject({ code: 0 });
+      expect(forced.stderr).toMatch(/released the lock held by cli:elsewhere:1:abc/);
+      expect(await new LeaseLock(db.client).current()).toBeUndefined();
+      // an expired lease needs no --force
+      await new LeaseLock(run).acquire('cli:elsewhere:2:def', { ttlMs: 1 });
+      await run.query('SELECT pg_sleep(0.01)');
+      expect(await runCli(base)).toMatchObject({ code: 0 });
+    } finally {
+      await run.end();
+    }
+  });
+
+  it('refuses COMMIT inside a migration that runs in one transaction, before anything runs', async () => {
+    const dir = await migrationsDir({
+      '301_commit.sql':
+        'CREATE TABLE bi_commit_a (id bigint);\nCOMMIT;\nCREATE TABLE bi_commit_b (id bigint);\n',
+    });
+    const result = await runCli([
+      'up',
+      '--database-url',
+      db.url,
+      '--migrations',
+      dir,
+      '--allow-lint-errors',
+      'testing the runner',
+    ]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(
+      /301_commit\.sql:2: COMMIT inside a migration that runs in one transaction.*nothing was applied/,
+    );
+    const { rows } = await db.client.query(
+      "SELECT to_regclass('bi_commit_a') AS a, to_regclass('bi_commit_b') AS b",
+    );
+    expect(rows[0]).toEqual({ a: null, b: null });
+    // and lint reports it as an error
+    const lint = await runCli(['lint', dir]);
+    expect(lint.code).toBe(1);
+    expect(lint.stdout + lint.stderr).toMatch(/transaction-nesting/);
   });
 });

@@ -83,16 +83,6 @@ describe('files that would load wrong without a word', () => {
       expect.stringContaining('CREATE TABLE u (id int)'),
     ]);
   });
-
-  it('refuses COMMIT or ROLLBACK inside a transactional migration, naming the line', async () => {
-    await write({ '1_x.sql': 'CREATE TABLE t (id int);\nCOMMIT;\nCREATE TABLE u (id int);\n' });
-    const error = await loadError();
-    expect(error.message).toMatch(/COMMIT inside a migration.*one transaction.*remove it/);
-    expect(error.line).toBe(2);
-    await rm(join(dir, '1_x.sql'));
-    await write({ '2_y.sql': '-- migrate:up\nSELECT 1;\n-- migrate:down\nROLLBACK;\n' });
-    expect((await loadError()).message).toMatch(/ROLLBACK inside a migration: .*down section/);
-  });
 });
 
 describe('versions', () => {

@@ -64,6 +64,7 @@ describe('zerodown start', () => {
       ifLocked: 'skip',
       dryRun: false,
       contract: [],
+      outOfOrder: false,
     });
     expect(stdout).toHaveBeenCalledWith(`${executionArn}\n`);
   });
