@@ -50,6 +50,16 @@ function lockTimeoutArgument(value: string): number {
   return ms;
 }
 
+/** PostgreSQL's largest statement_timeout (an int of milliseconds, about 24.8 days). */
+const MAX_STATEMENT_TIMEOUT_MS = 2_147_483_647;
+
+function statementTimeoutArgument(value: string): number {
+  const ms = durationArgument('--statement-timeout')(value);
+  if (ms > MAX_STATEMENT_TIMEOUT_MS)
+    throw new InvalidArgumentError('at most 2147483647ms (about 24 days), PostgreSQL\'s limit; 0 means none');
+  return ms;
+}
+
 export function positiveInteger(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) < 1)
     throw new InvalidArgumentError(`"${value}" is not a positive integer`);
@@ -73,7 +83,7 @@ export function withCommonOptions(
     .option(
       '--statement-timeout <duration>',
       'statement_timeout (0 = none)',
-      durationArgument('--statement-timeout'),
+      statementTimeoutArgument,
       0,
     )
     .option('--verbose', 'more log lines');

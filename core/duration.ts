@@ -2,6 +2,9 @@ import { InvalidInput } from './errors.ts';
 
 const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, min: 60_000, h: 3_600_000, d: 86_400_000 };
 
+/** The longest duration accepted: a year, Step Functions' longest execution. */
+export const MAX_DURATION_MS = 365 * 86_400_000;
+
 /**
  * Parses a duration such as `500ms`, `2s`, `1.5m`, `1h` or a bare number of milliseconds.
  *
@@ -13,8 +16,11 @@ export function parseDuration(text: string, what = 'duration'): number {
   if (!match) {
     throw new InvalidInput(`invalid ${what} "${text}": use a number with a unit, like 500ms, 2s, 5m or 1h`);
   }
-  const value = Number(match[1]) * (units[match[2] ?? 'ms'] ?? 1);
-  return Math.round(value);
+  const value = Math.round(Number(match[1]) * (units[match[2] ?? 'ms'] ?? 1));
+  if (!(value <= MAX_DURATION_MS)) {
+    throw new InvalidInput(`invalid ${what} "${text}": at most 365d (nothing zerodown waits for runs longer)`);
+  }
+  return value;
 }
 
 /** Formats milliseconds for humans: `850ms`, `2.3s`, `4m05s`. */
