@@ -56,7 +56,7 @@ const MAX_STATEMENT_TIMEOUT_MS = 2_147_483_647;
 function statementTimeoutArgument(value: string): number {
   const ms = durationArgument('--statement-timeout')(value);
   if (ms > MAX_STATEMENT_TIMEOUT_MS)
-    throw new InvalidArgumentError('at most 2147483647ms (about 24 days), PostgreSQL\'s limit; 0 means none');
+    throw new InvalidArgumentError("at most 2147483647ms (about 24 days), PostgreSQL's limit; 0 means none");
   return ms;
 }
 
@@ -80,12 +80,7 @@ export function withCommonOptions(
       lockTimeoutArgument,
       DEFAULT_LOCK_TIMEOUT_MS,
     )
-    .option(
-      '--statement-timeout <duration>',
-      'statement_timeout (0 = none)',
-      statementTimeoutArgument,
-      0,
-    )
+    .option('--statement-timeout <duration>', 'statement_timeout (0 = none)', statementTimeoutArgument, 0)
     .option('--verbose', 'more log lines');
   if (options.dryRun) command.option('--dry-run', 'print the SQL, run nothing');
   return command;

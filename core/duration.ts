@@ -18,7 +18,9 @@ export function parseDuration(text: string, what = 'duration'): number {
   }
   const value = Math.round(Number(match[1]) * (units[match[2] ?? 'ms'] ?? 1));
   if (!(value <= MAX_DURATION_MS)) {
-    throw new InvalidInput(`invalid ${what} "${text}": at most 365d (nothing zerodown waits for runs longer)`);
+    throw new InvalidInput(
+      `invalid ${what} "${text}": at most 365d (nothing zerodown waits for runs longer)`,
+    );
   }
   return value;
 }
