@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { request } from 'node:http';
-import { startEmbeddedPostgres } from '../../cli/embedded-postgres.ts';
+import { EMBEDDED_MAJORS, type EmbeddedMajor, startEmbeddedPostgres } from '../../cli/embedded-postgres.ts';
 
 /** Where the test PostgreSQL server comes from, and how to stop it when we started it. */
 export interface TestServer {
@@ -30,6 +30,17 @@ export async function dockerEngineAnswers(): Promise<boolean> {
   });
 }
 
+/** `ZERODOWN_TEST_PG_MAJOR` (14, 16, 17 or 18): the embedded server's major. @default 18 */
+function embeddedMajor(): EmbeddedMajor {
+  const text = process.env.ZERODOWN_TEST_PG_MAJOR;
+  if (text === undefined || text === '') return 18;
+  const major = Number(text) as EmbeddedMajor;
+  if (!EMBEDDED_MAJORS.includes(major)) {
+    throw new Error(`ZERODOWN_TEST_PG_MAJOR=${text}: embedded PostgreSQL is ${EMBEDDED_MAJORS.join(', ')}`);
+  }
+  return major;
+}
+
 /**
  * The one provider of PostgreSQL for every test: `TEST_DATABASE_URL` when set, else a
  * testcontainers PostgreSQL when a Docker engine answers, else embedded-postgres.
@@ -40,7 +51,7 @@ export async function provideTestServer(): Promise<TestServer> {
   if (await dockerEngineAnswers()) {
     const { GenericContainer, Wait } = await import('testcontainers');
     const password = randomBytes(12).toString('hex');
-    const container = await new GenericContainer('postgres:18')
+    const container = await new GenericContainer(`postgres:${embeddedMajor()}`)
       .withEnvironment({ POSTGRES_PASSWORD: password })
       .withExposedPorts(5432)
       .withWaitStrategy(Wait.forLogMessage(/database system is ready to accept connections/, 2))
@@ -48,6 +59,6 @@ export async function provideTestServer(): Promise<TestServer> {
     const url = `postgres://postgres:${password}@${container.getHost()}:${container.getMappedPort(5432)}/postgres`;
     return { url, source: 'testcontainers', stop: async () => void (await container.stop()) };
   }
-  const server = await startEmbeddedPostgres();
+  const server = await startEmbeddedPostgres({ major: embeddedMajor() });
   return { url: server.url, source: 'embedded-postgres', stop: () => server.stop() };
 }
