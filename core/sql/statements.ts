@@ -73,15 +73,26 @@ export function splitStatements(text: string, firstLine = 1): SqlStatement[] {
   }
   const bytes = Buffer.from(text);
   const statements: SqlStatement[] = [];
+  // statements come in file order: byte offsets turn into character offsets and lines incrementally, so
+  // that splitting is linear in the text (it was quadratic: 8,000 statements took 10 s)
+  let byte = 0;
+  let char = 0;
+  let line = firstLine;
+  let lineCountedTo = 0;
+  const lineOf = (index: number) => {
+    for (; lineCountedTo < index; lineCountedTo++) if (text.charCodeAt(lineCountedTo) === 10) line++;
+    return line;
+  };
   for (const raw of tree.stmts ?? []) {
     const start = raw.stmt_location ?? 0;
     const end = raw.stmt_len ? start + raw.stmt_len : bytes.length;
-    const before = bytes.subarray(0, start).toString().length;
+    char += bytes.subarray(byte, start).toString().length;
+    byte = start;
     const slice = bytes.subarray(start, end).toString();
     const first = firstTokenIndex(slice, 0, slice.length);
     statements.push({
       sql: slice.slice(first).trim().replace(/;\s*$/, ''),
-      line: firstLine - 1 + lineAt(text, before + first),
+      line: lineOf(char + first),
       node: (raw.stmt ?? {}) as Record<string, unknown>,
     });
   }
