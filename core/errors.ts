@@ -74,3 +74,38 @@ export class LintFailed extends ZerodownError {
 export class InvalidInput extends ZerodownError {
   override name = 'InvalidInput';
 }
+
+/** Step Functions no longer waits on this token: the gate timed out, or the execution ended. */
+export class GateNotWaiting extends ZerodownError {
+  override name = 'GateNotWaiting';
+}
+
+/**
+ * A syntax error from the PostgreSQL parser, with the 1-based line in the whole file where it stopped.
+ * Not a `ZerodownError`: the loader turns it into a `MigrationLoadError` naming the file.
+ */
+export class SqlSyntaxError extends Error {
+  override name = 'SqlSyntaxError';
+  constructor(
+    message: string,
+    readonly line: number,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * A statement of a migration failed: carries the statement (its line) with the database error, keeping
+ * its SQLSTATE (`code`) for the retry decisions. The runner turns it into a `MigrationFailed`.
+ */
+export class StatementError extends Error {
+  override name = 'StatementError';
+  readonly code: string | undefined;
+  constructor(
+    readonly statement: { readonly sql: string; readonly line: number },
+    readonly original: unknown,
+  ) {
+    super((original as Error).message);
+    this.code = (original as { code?: string }).code;
+  }
+}

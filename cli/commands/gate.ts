@@ -3,8 +3,8 @@ import { InvokeCommand, type InvokeCommandOutput, LambdaClient } from '@aws-sdk/
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { type Command, Option } from 'commander';
 import { openConnection } from '../../core/db/connection.ts';
-import { InvalidInput, ZerodownError } from '../../core/errors.ts';
-import { applyGateAction, GateNotWaiting, type GateResumption } from '../../core/gates/decide.ts';
+import { GateNotWaiting, InvalidInput, ZerodownError } from '../../core/errors.ts';
+import { applyGateAction, type GateResumption } from '../../core/gates/decide.ts';
 import { GATE_NAMES, type GateName } from '../../core/gates/gates.ts';
 import { readStateVersion } from '../../core/state/schema.ts';
 import { StepFunctionsGateResumer } from '../../lambdas/aws/gate-resumer.ts';

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { InvalidInput, ZerodownError } from '../errors.ts';
+import { GateNotWaiting, InvalidInput, ZerodownError } from '../errors.ts';
 import {
   clearGateDecision,
   decideGate,
@@ -66,11 +66,6 @@ export interface GateResumer {
 
 /** How the decision reached the waiting execution. */
 export type GateResumption = 'local' | 'step-functions' | 'timed-out';
-
-/** Step Functions no longer waits on this token: the gate timed out, or the execution ended. */
-export class GateNotWaiting extends ZerodownError {
-  override name = 'GateNotWaiting';
-}
 
 /**
  * Resumes the execution waiting at a decided gate: SendTaskSuccess with {@link gateOutput} when

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
-import { InvalidInput, MigrationLoadError } from '../errors.ts';
+import { InvalidInput, MigrationLoadError, SqlSyntaxError } from '../errors.ts';
 import {
   compareMigrations,
   looksLikeMigration,
@@ -11,7 +11,7 @@ import {
 import { loadMigrationFile } from '../migrations/load.ts';
 import { parseSqlMigration } from '../migrations/sql-file.ts';
 import type { Migration } from '../migrations/types.ts';
-import { loadSqlParser, SqlSyntaxError } from '../sql/statements.ts';
+import { loadSqlParser } from '../sql/statements.ts';
 import { type LintOptions, type LintSource, lintSources } from './engine.ts';
 import { FILE_FINDINGS } from './file-findings.ts';
 import type { LintFinding } from './types.ts';

@@ -1,7 +1,7 @@
 import { createJiti } from 'jiti';
 import { MigrationBuilder } from 'node-pg-migrate';
-import { MigrationLoadError } from '../errors.ts';
-import { SqlSyntaxError, splitStatements } from '../sql/statements.ts';
+import { MigrationLoadError, SqlSyntaxError } from '../errors.ts';
+import { splitStatements } from '../sql/statements.ts';
 import { importMigrationModule } from './precompiled.ts';
 import { toScript } from './sql-file.ts';
 import type { DownScript, SqlScript } from './types.ts';

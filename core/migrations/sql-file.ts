@@ -1,10 +1,5 @@
-import { MigrationLoadError } from '../errors.ts';
-import {
-  cannotRunInTransaction,
-  type SqlStatement,
-  SqlSyntaxError,
-  splitStatements,
-} from '../sql/statements.ts';
+import { MigrationLoadError, SqlSyntaxError } from '../errors.ts';
+import { cannotRunInTransaction, type SqlStatement, splitStatements } from '../sql/statements.ts';
 import type { DownScript, SqlScript } from './types.ts';
 
 const MARKER = /^--\s*migrate:(up|down)\b(.*)$/;

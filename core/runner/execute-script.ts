@@ -6,7 +6,7 @@ import {
   invalidIndexes,
   leftoverInvalidIndex,
 } from '../detached/invalid-index.ts';
-import { MigrationFailed } from '../errors.ts';
+import { MigrationFailed, StatementError } from '../errors.ts';
 import type { SqlScript } from '../migrations/types.ts';
 import type { SqlStatement } from '../sql/statements.ts';
 
@@ -19,18 +19,6 @@ export interface ScriptContext {
   readonly skipStatements?: number;
   /** Non-transactional scripts: called after each statement commits, with how many are done. */
   readonly onStatementDone?: (done: number) => Promise<void>;
-}
-
-/** Carries the failing statement with the database error, keeping its SQLSTATE for retry decisions. */
-class StatementError extends Error {
-  readonly code: string | undefined;
-  constructor(
-    readonly statement: SqlStatement,
-    readonly original: unknown,
-  ) {
-    super((original as Error).message);
-    this.code = (original as { code?: string }).code;
-  }
 }
 
 async function runStatement(client: pg.ClientBase, statement: SqlStatement): Promise<void> {

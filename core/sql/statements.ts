@@ -1,4 +1,5 @@
 import { loadModule, parseSync } from 'libpg-query';
+import { SqlSyntaxError } from '../errors.ts';
 
 let loaded: Promise<void> | undefined;
 
@@ -17,17 +18,6 @@ export interface SqlStatement {
   /** The parse tree node of the statement (`{ IndexStmt: {...} }` etc.). */
   // biome-ignore lint/suspicious/noExplicitAny: the parser's JSON tree is typed loosely on purpose
   readonly node: Record<string, any>;
-}
-
-/** A syntax error, with the 1-based line in the whole file where the parser stopped. */
-export class SqlSyntaxError extends Error {
-  override name = 'SqlSyntaxError';
-  constructor(
-    message: string,
-    readonly line: number,
-  ) {
-    super(message);
-  }
 }
 
 function lineAt(text: string, index: number): number {
