@@ -51,7 +51,21 @@ export class TaskAdvisoryLock {
     await this.client.query(`SELECT ${fn}($1::bigint)`, [this.key.toString()]);
   }
 
-  private async describeHolder(): Promise<string> {
+  /** Whether another session holds this advisory lock (in any mode). */
+  async heldElsewhere(): Promise<boolean> {
+    const { rows } = await this.client.query<{ held: boolean }>(
+      `SELECT EXISTS (
+         SELECT 1 FROM pg_locks
+          WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid()
+            AND classid::bigint = $1 AND objid::bigint = $2
+            AND database = (SELECT oid FROM pg_database WHERE datname = current_database())) AS held`,
+      [(this.key >> 32n).toString(), (this.key & 0xffffffffn).toString()],
+    );
+    return rows[0]?.held === true;
+  }
+
+  /** Who holds this advisory lock: application_name, pid, client address and since when. */
+  async describeHolder(): Promise<string> {
     const high = this.key >> 32n;
     const low = this.key & 0xffffffffn;
     const { rows } = await this.client.query<{

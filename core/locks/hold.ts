@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type pg from 'pg';
 import { type ConnectionOptions, openConnection } from '../db/connection.ts';
+import { LockHeld } from '../errors.ts';
 import type { Log } from '../log.ts';
 import { ensureStateSchema } from '../state/schema.ts';
 import { DEFAULT_ADVISORY_LOCK_KEY, TaskAdvisoryLock } from './advisory.ts';
@@ -64,6 +65,22 @@ export interface HoldOptions {
   readonly log: Log;
 }
 
+/**
+ * Whether a lease owner is a command run on this machine whose process is gone (`cli:<host>:<pid>:…`,
+ * as {@link newRunId} makes them): killed with `kill -9`, or its machine's process table says so.
+ */
+export function isDeadLocalRun(owner: string): boolean {
+  const [prefix, host, pid] = owner.split(':');
+  if (prefix !== 'cli' || host !== hostname() || !/^\d+$/.test(pid ?? '')) return false;
+  if (Number(pid) === process.pid) return false;
+  try {
+    process.kill(Number(pid), 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
 /** A run id for commands started by hand: host, pid and a random suffix. */
 export function newRunId(prefix = 'cli'): string {
   return `${prefix}:${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
@@ -92,6 +109,25 @@ export async function holdMigrationLocks<T>(
           await lease.acquire(options.owner, { release: options.release, ttlMs });
           return;
         } catch (error) {
+          // a run on this machine that was killed (kill -9) leaves its lease for ttlMs: once no session
+          // holds the advisory lock (its statement has ended too), it is taken over at once
+          const holder = await lease.current();
+          if (holder?.owner && isDeadLocalRun(holder.owner)) {
+            const advisory = new TaskAdvisoryLock(client, options.advisoryKey ?? DEFAULT_ADVISORY_LOCK_KEY);
+            if (!(await advisory.heldElsewhere())) {
+              if (await lease.release(holder.owner)) {
+                options.log.warn(
+                  `the lock was held by ${holder.owner}, whose process is gone and whose session has ended; taking it over`,
+                );
+              }
+              continue;
+            }
+            if (Date.now() >= deadline) {
+              throw new LockHeld(
+                `the zerodown lock is held by ${holder.owner}, whose process is gone, but its statement still runs on the server (${await advisory.describeHolder()}): wait for it to end, or end it with pg_terminate_backend(pid), then run again`,
+              );
+            }
+          }
           if (Date.now() >= deadline) throw error;
           options.log.info(`waiting for the lock: ${(error as Error).message}`);
           await new Promise((resolve) => setTimeout(resolve, 500));

@@ -73,4 +73,45 @@ describe('a run interrupted by a signal', () => {
       expect(column.rowCount).toBe(1);
     });
   }
+
+  it("kill -9: the lease is taken over at once once the dead run's session has ended, and the run resumes", async () => {
+    const table = 'int_kill9';
+    await db.client.query(`CREATE TABLE ${table}_hold ()`);
+    const dir = await migrationsDir({
+      '3_first.sql': `-- migrate:up transaction:false\nCREATE TABLE ${table} (id bigint);\nSELECT pg_sleep(CASE WHEN to_regclass('${table}_hold') IS NULL THEN 0 ELSE 60 END) AS ${table}_wait;\nALTER TABLE ${table} ADD COLUMN done boolean;\n-- migrate:down\nDROP TABLE ${table};\n`,
+    });
+    const args = ['up', '--database-url', db.url, '--migrations', dir];
+    const child = spawn(process.execPath, [BIN, ...args], { stdio: 'ignore' });
+    const exited = once(child, 'exit');
+    const pid = await Promise.race([
+      untilRunning(`${table}_wait`),
+      exited.then(() => {
+        throw new Error('zerodown up exited before its statement ran');
+      }),
+    ]);
+    child.kill('SIGKILL');
+    await exited;
+    // its statement still runs on the server and holds the advisory lock: a rerun is refused, naming it
+    const early = await runCli(args);
+    expect(early.code).toBe(1);
+    expect(early.stderr).toMatch(
+      /held by cli:\S+, whose process is gone, but its statement still runs on the server \(the migration advisory lock \d+ is held by "zerodown" \(pid \d+/,
+    );
+    const lease = await db.client.query('SELECT owner FROM zerodown.lock WHERE id = 1');
+    expect(lease.rows[0].owner).toMatch(new RegExp(`^cli:[^:]+:${child.pid}:`));
+    // once that session ends, the next run takes the lease over at once (not after its 2 minutes)
+    await db.client.query('SELECT pg_terminate_backend($1)', [pid]);
+    await db.client.query(`DROP TABLE ${table}_hold`);
+    for (;;) {
+      const { rowCount } = await db.client.query('SELECT 1 FROM pg_stat_activity WHERE pid = $1', [pid]);
+      if (rowCount === 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const rerun = await runCli(args);
+    expect(rerun).toMatchObject({ code: 0 });
+    expect(rerun.stderr).toMatch(
+      /held by cli:.*, whose process is gone and whose session has ended; taking it over/,
+    );
+    expect(rerun.stderr).toMatch(/resuming after statement 1/);
+  });
 });
