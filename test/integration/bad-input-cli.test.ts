@@ -224,4 +224,16 @@ describe('options and histories a person gets wrong', () => {
     expect(lint.code).toBe(1);
     expect(lint.stdout + lint.stderr).toMatch(/transaction-nesting/);
   });
+
+  it("gate commands that cannot reach AWS say so in one line, without the AWS SDK's Node version notice", async () => {
+    const result = await runCli(['gate', 'approve', '--release', 'v1', '--gate-function', 'zerodown-gate'], {
+      AWS_REGION: '',
+      AWS_DEFAULT_REGION: '',
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(
+      /^error: could not invoke the gate function zerodown-gate: .*nothing was decided\)\n$/,
+    );
+    expect(result.stderr).not.toMatch(/NodeVersionSupportWarning/);
+  });
 });
