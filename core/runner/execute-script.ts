@@ -8,7 +8,7 @@ import {
 } from '../detached/invalid-index.ts';
 import { MigrationFailed, StatementError } from '../errors.ts';
 import type { SqlScript } from '../migrations/types.ts';
-import type { SqlStatement } from '../sql/statements.ts';
+import { endsTransaction, type SqlStatement } from '../sql/statements.ts';
 
 /** Where a script comes from and what to do around it. */
 export interface ScriptContext {
@@ -51,22 +51,13 @@ function toMigrationFailed(file: string, error: unknown, done?: string): unknown
   );
 }
 
-/** Statements that end the transaction a script runs in (BEGIN alone only draws a warning). */
-const ENDS_TRANSACTION = new Set([
-  'TRANS_STMT_COMMIT',
-  'TRANS_STMT_ROLLBACK',
-  'TRANS_STMT_PREPARE',
-  'TRANS_STMT_COMMIT_PREPARED',
-  'TRANS_STMT_ROLLBACK_PREPARED',
-]);
-
 /**
  * A COMMIT or ROLLBACK in a script that runs in one transaction with its record would end that
  * transaction half way: what follows would run unrecorded, and a failure after it would leave the
  * migration half applied. Refused before anything runs (lint reports it too: `transaction-nesting`).
  */
 function refuseTransactionEnd(file: string, script: SqlScript): void {
-  const ender = script.statements.find((s) => ENDS_TRANSACTION.has(s.node.TransactionStmt?.kind));
+  const ender = script.statements.find(endsTransaction);
   if (!ender) return;
   throw new MigrationFailed(
     file,

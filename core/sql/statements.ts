@@ -94,6 +94,13 @@ export function statementKind(statement: SqlStatement): string {
   return Object.keys(statement.node)[0] ?? 'Unknown';
 }
 
+const ENDS_TRANSACTION = new Set(['TRANS_STMT_COMMIT', 'TRANS_STMT_ROLLBACK', 'TRANS_STMT_PREPARE']);
+
+/** Whether the statement ends the transaction it runs in: COMMIT (END), ROLLBACK (ABORT), PREPARE TRANSACTION. */
+export function endsTransaction(statement: Pick<SqlStatement, 'node'>): boolean {
+  return ENDS_TRANSACTION.has(statement.node.TransactionStmt?.kind);
+}
+
 /**
  * Whether PostgreSQL refuses to run the statement inside a transaction block
  * (CONCURRENTLY index operations, VACUUM, CREATE DATABASE, ...).

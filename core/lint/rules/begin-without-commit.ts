@@ -1,7 +1,7 @@
+import { endsTransaction } from '../../sql/statements.ts';
 import type { LintRule } from '../types.ts';
 
 const OPENS = new Set(['TRANS_STMT_BEGIN', 'TRANS_STMT_START']);
-const CLOSES = new Set(['TRANS_STMT_COMMIT', 'TRANS_STMT_ROLLBACK', 'TRANS_STMT_PREPARE']);
 
 /** BEGIN with no COMMIT after it in the same migration. */
 export const beginWithoutCommit: LintRule = {
@@ -16,9 +16,7 @@ export const beginWithoutCommit: LintRule = {
   },
   check(statement, context) {
     if (!OPENS.has(statement.node.TransactionStmt?.kind)) return [];
-    const closed = context.statements
-      .slice(context.index + 1)
-      .some((s) => CLOSES.has(s.node.TransactionStmt?.kind));
+    const closed = context.statements.slice(context.index + 1).some(endsTransaction);
     if (closed) return [];
     return [
       {
