@@ -4,6 +4,8 @@ const dbSetup = './test/support/global-setup.ts';
 
 export default defineConfig({
   test: {
+    // dist/ is what bin/zerodown.mjs runs: built from these sources before any test
+    globalSetup: './test/support/build-setup.ts',
     projects: [
       {
         test: {

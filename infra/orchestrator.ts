@@ -122,6 +122,7 @@ export class MigrationOrchestrator extends Construct implements ec2.IConnectable
       environment,
       noticeTopic: props.noticeTopic,
       logRetention,
+      sourceMaps: props.sourceMaps,
     });
     this.functions = tasks.functions;
     if (props.vpcEndpoints) {

@@ -1,25 +1,15 @@
-import { readdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Arn, ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Arn, ArnFormat, AssetHashType, DockerImage, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { PRECOMPILED_DIR } from '../core/migrations/precompiled.ts';
 import { ENV } from '../lambdas/aws/deps.ts';
 import { TASK_NAMES, type TaskName } from '../lambdas/task-handlers.ts';
-
-const here = dirname(fileURLToPath(import.meta.url));
-const require = createRequire(import.meta.url);
-/** The repository root: lambdas/ and the lock file live there. */
-const PROJECT_ROOT = resolve(here, '..');
+import { bundleTask } from './bundle.ts';
 
 /** How long each task's function may run. Schema and backfill work stop well before (statement timeout, budgets). */
 export const TASK_TIMEOUTS: Readonly<Record<TaskName, Duration>> = {
@@ -34,42 +24,6 @@ export const TASK_TIMEOUTS: Readonly<Record<TaskName, Duration>> = {
   rollback: Duration.minutes(15),
   releaseLock: Duration.minutes(1),
 };
-
-/** The entry file of a task: `lambdas/<kebab-case task>.ts`. */
-export function taskEntry(task: TaskName): string {
-  return join(PROJECT_ROOT, 'lambdas', `${task.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}.ts`);
-}
-
-const MODULE_MIGRATION = /\.(js|cjs|mjs|ts|cts|mts)$/;
-
-const quote = (value: string) => `'${value.replace(/'/g, `'\\''`)}'`;
-
-/**
- * The shell commands that finish a task bundle: the migrations directory copied as it is (so checksums
- * match the repository), every module migration (`.ts`, `.js`) compiled by the local esbuild into
- * `migrations/.compiled/<file>.mjs` (the bundle has no TypeScript compiler), the PostgreSQL parser's
- * WASM next to the handler (it is read from the working directory, /var/task), and the lint config.
- */
-export function afterBundlingCommands(migrationsDir: string, outputDir: string): string[] {
-  const esbuild = join(dirname(require.resolve('esbuild/package.json')), 'bin', 'esbuild');
-  const wasm = join(dirname(require.resolve('libpg-query/package.json')), 'wasm', 'libpg-query.wasm');
-  const target = join(outputDir, 'migrations');
-  const commands = [
-    `mkdir -p ${quote(join(target, PRECOMPILED_DIR))}`,
-    `cp -R ${quote(`${migrationsDir}/.`)} ${quote(target)}`,
-    `cp ${quote(wasm)} ${quote(join(outputDir, 'libpg-query.wasm'))}`,
-  ];
-  for (const file of readdirSync(migrationsDir).filter(
-    (f) => MODULE_MIGRATION.test(f) && !f.endsWith('.d.ts'),
-  )) {
-    commands.push(
-      `${quote(esbuild)} ${quote(join(migrationsDir, file))} --bundle --platform=node --format=esm --target=node22 --log-level=warning --outfile=${quote(join(target, PRECOMPILED_DIR, `${file}.mjs`))}`,
-    );
-  }
-  const config = join(dirname(migrationsDir), 'zerodown.config.json');
-  commands.push(`if [ -f ${quote(config)} ]; then cp ${quote(config)} ${quote(outputDir)}; fi`);
-  return commands;
-}
 
 /**
  * kms:Decrypt on the secret's key, only when Secrets Manager asks for it (`kms:ViaService`, in the key's
@@ -146,10 +100,32 @@ export interface TaskFunctionsProps {
   /** Gate notices go here (the gate function may publish, nothing else). */
   readonly noticeTopic?: sns.ITopic;
   readonly logRetention: logs.RetentionDays;
+  /** Ship source maps with the handlers and turn on `--enable-source-maps`. @default false */
+  readonly sourceMaps?: boolean;
 }
 
 /**
- * One NodejsFunction per workflow task (Node.js 22, arm64, bundled by the local esbuild with the
+ * A task's code: bundled on this machine by esbuild (never in Docker: the image named is required by
+ * CDK's API and never pulled), with the migrations. The asset's hash is the output's, so a changed
+ * migration, handler or setting makes a new asset.
+ */
+function taskCode(task: TaskName, props: TaskFunctionsProps): lambda.Code {
+  return lambda.Code.fromAsset(props.migrationsDir, {
+    assetHashType: AssetHashType.OUTPUT,
+    bundling: {
+      image: DockerImage.fromRegistry('public.ecr.aws/sam/build-nodejs22.x'),
+      local: {
+        tryBundle(outputDir: string): boolean {
+          bundleTask({ task, migrationsDir: props.migrationsDir, outputDir, sourceMap: props.sourceMaps });
+          return true;
+        },
+      },
+    },
+  });
+}
+
+/**
+ * One Lambda function per workflow task (Node.js 22, arm64, bundled by esbuild on this machine with the
  * migrations), each with its own role: write to its own log group, manage its VPC interfaces, send
  * X-Ray traces, read the one database secret (and decrypt it, when its key is customer-managed), and
  * (the gate only) publish to the notice topic.
@@ -158,11 +134,11 @@ export interface TaskFunctionsProps {
  * const { functions } = new TaskFunctions(this, 'Tasks', { migrationsDir, vpc, securityGroups, secret, environment, logRetention });
  */
 export class TaskFunctions extends Construct {
-  readonly functions: Readonly<Record<TaskName, nodejs.NodejsFunction>>;
+  readonly functions: Readonly<Record<TaskName, lambda.Function>>;
 
   constructor(scope: Construct, id: string, props: TaskFunctionsProps) {
     super(scope, id);
-    const functions: Partial<Record<TaskName, nodejs.NodejsFunction>> = {};
+    const functions: Partial<Record<TaskName, lambda.Function>> = {};
     const networkInterfaceStatements = vpcNetworkInterfaceStatements(this, props);
     for (const task of TASK_NAMES) {
       const name = task.charAt(0).toUpperCase() + task.slice(1);
@@ -179,11 +155,9 @@ export class TaskFunctions extends Construct {
       props.secret.grantRead(role);
       if (props.secretKey) role.addToPrincipalPolicy(decryptThroughSecretsManager(props.secretKey));
       if (task === 'gate') props.noticeTopic?.grantPublish(role);
-      const fn = new nodejs.NodejsFunction(this, `${name}Function`, {
-        entry: taskEntry(task),
-        handler: 'handler',
-        projectRoot: PROJECT_ROOT,
-        depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
+      const fn = new lambda.Function(this, `${name}Function`, {
+        code: taskCode(task, props),
+        handler: 'index.handler',
         runtime: lambda.Runtime.NODEJS_22_X,
         architecture: lambda.Architecture.ARM_64,
         memorySize: 512,
@@ -201,34 +175,12 @@ export class TaskFunctions extends Construct {
           [ENV.migrationsDir]: 'migrations',
           // the Amazon RDS certificate authorities, for TLS with verify-full
           NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
-          NODE_OPTIONS: '--enable-source-maps',
+          ...(props.sourceMaps ? { NODE_OPTIONS: '--enable-source-maps' } : {}),
           POWERTOOLS_SERVICE_NAME: 'zerodown',
-        },
-        bundling: {
-          format: nodejs.OutputFormat.ESM,
-          target: 'node22',
-          mainFields: ['module', 'main'],
-          sourceMap: true,
-          // CommonJS dependencies (pg) call require(), and the parser's WASM loader reads __dirname
-          banner: [
-            "import { createRequire as zdCreateRequire } from 'node:module';",
-            "import { fileURLToPath as zdFileURLToPath } from 'node:url';",
-            "import { dirname as zdDirname } from 'node:path';",
-            'const require = zdCreateRequire(import.meta.url);',
-            'const __filename = zdFileURLToPath(import.meta.url);',
-            'const __dirname = zdDirname(__filename);',
-          ].join(' '),
-          forceDockerBundling: false,
-          commandHooks: {
-            beforeBundling: () => [],
-            beforeInstall: () => [],
-            afterBundling: (_input: string, output: string) =>
-              afterBundlingCommands(props.migrationsDir, output),
-          },
         },
       });
       functions[task] = fn;
     }
-    this.functions = functions as Record<TaskName, nodejs.NodejsFunction>;
+    this.functions = functions as Record<TaskName, lambda.Function>;
   }
 }

@@ -294,6 +294,24 @@ describe('MigrationOrchestrator props', () => {
     vpc = new ec2.Vpc(stack, 'Vpc');
   });
 
+  it('runs the handlers with source maps only when sourceMaps is set', () => {
+    const arn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:app-db-AbCdEf';
+    new MigrationOrchestrator(stack, 'Plain', { vpc, databaseSecretArn: arn, backfillMap: 'inline' });
+    new MigrationOrchestrator(stack, 'Mapped', {
+      vpc,
+      databaseSecretArn: arn,
+      backfillMap: 'inline',
+      sourceMaps: true,
+    });
+    const functions = Object.entries(Template.fromStack(stack).findResources('AWS::Lambda::Function'));
+    const nodeOptions = (prefix: string) =>
+      functions
+        .filter(([id, fn]) => id.startsWith(prefix) && fn.Properties.Environment?.Variables?.ZERODOWN_TASK)
+        .map(([, fn]) => fn.Properties.Environment.Variables.NODE_OPTIONS);
+    expect(nodeOptions('Plain')).toEqual(Array(TASK_NAMES.length).fill(undefined));
+    expect(nodeOptions('Mapped')).toEqual(Array(TASK_NAMES.length).fill('--enable-source-maps'));
+  });
+
   it('imports the secret by ARN and grants reading that secret only', () => {
     const arn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:app-db-AbCdEf';
     new MigrationOrchestrator(stack, 'M', { vpc, databaseSecretArn: arn, backfillMap: 'inline' });

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadMigrations } from '../../../core/migrations/load.ts';
-import { afterBundlingCommands } from '../../../infra/task-functions.ts';
+import { bundleTask } from '../../../infra/bundle.ts';
 
 const dirs: string[] = [];
 afterAll(async () => {
@@ -35,18 +35,41 @@ describe('module migrations in a Lambda bundle', () => {
     );
   });
 
-  it('are compiled by the afterBundling commands, one esbuild run per module migration', async () => {
+  it('are compiled into the bundle, one file per module migration, next to the files as they are', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'zerodown-hooks-'));
-    dirs.push(dir);
+    const out = await mkdtemp(join(tmpdir(), 'zerodown-asset-'));
+    dirs.push(dir, out);
     await writeFile(join(dir, '1_a.sql'), 'SELECT 1;');
-    await writeFile(join(dir, '2_b.ts'), 'export const up = () => {};');
+    await writeFile(
+      join(dir, '2_b.ts'),
+      "export const up = (pgm: { sql(t: string): void }) => pgm.sql('SELECT 2');",
+    );
     await writeFile(join(dir, '3_c.backfill.ts'), 'export default {};');
     await writeFile(join(dir, 'types.d.ts'), 'export {};');
-    const commands = afterBundlingCommands(dir, '/out');
-    expect(
-      commands.filter((c) => c.includes('esbuild')).map((c) => c.match(/--outfile='([^']+)'/)?.[1]),
-    ).toEqual(['/out/migrations/.compiled/2_b.ts.mjs', '/out/migrations/.compiled/3_c.backfill.ts.mjs']);
-    expect(commands).toContain(`cp -R '${dir}/.' '/out/migrations'`);
-    expect(commands.some((c) => c.endsWith("'/out/libpg-query.wasm'"))).toBe(true);
+    bundleTask({ task: 'plan', migrationsDir: dir, outputDir: out });
+    expect((await readdir(out)).sort()).toEqual(['index.mjs', 'libpg-query.wasm', 'migrations']);
+    expect((await readdir(join(out, 'migrations', '.compiled'))).sort()).toEqual([
+      '2_b.ts.mjs',
+      '3_c.backfill.ts.mjs',
+    ]);
+    expect(await readFile(join(out, 'migrations', '2_b.ts'), 'utf8')).toContain('pgm: {');
+    // the compiled module is plain JavaScript the bundle can import
+    const compiled = await readFile(join(out, 'migrations', '.compiled', '2_b.ts.mjs'), 'utf8');
+    expect(compiled).not.toContain('pgm: {');
+    expect(compiled).toContain('SELECT 2');
+  });
+
+  it('write a source map only when asked to', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'zerodown-hooks-'));
+    const out = await mkdtemp(join(tmpdir(), 'zerodown-asset-'));
+    dirs.push(dir, out);
+    await writeFile(join(dir, '1_a.sql'), 'SELECT 1;');
+    bundleTask({ task: 'gate', migrationsDir: dir, outputDir: out, sourceMap: true });
+    expect((await readdir(out)).sort()).toEqual([
+      'index.mjs',
+      'index.mjs.map',
+      'libpg-query.wasm',
+      'migrations',
+    ]);
   });
 });
