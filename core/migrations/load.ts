@@ -2,20 +2,20 @@ import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, join, relative, resolve } from 'node:path';
-import { createJiti } from 'jiti';
-import { z } from 'zod';
-import { type BackfillSpec, BackfillSpecSchema } from '../backfill/spec.ts';
+import type { BackfillSpec } from '../backfill/spec.ts';
 import { InvalidInput, MigrationLoadError } from '../errors.ts';
 import { loadSqlParser } from '../sql/statements.ts';
 import { compareMigrations, looksLikeMigration, parseFileName } from './filename.ts';
-import { loadModuleMigration } from './module-file.ts';
+import { importThroughJiti } from './jiti-import.ts';
 import { importMigrationModule } from './precompiled.ts';
 import { parseSqlMigration } from './sql-file.ts';
 import type { Migration } from './types.ts';
 
-const jiti = createJiti(import.meta.url, { interopDefault: true, moduleCache: false });
+// zod (the spec's schema), jiti and node-pg-migrate load the first time a file needs them: a directory
+// of SQL files never does, and every command that loads migrations starts that much sooner.
 
-function validateSpec(file: string, value: unknown): BackfillSpec {
+async function validateSpec(file: string, value: unknown): Promise<BackfillSpec> {
+  const [{ BackfillSpecSchema }, { z }] = await Promise.all([import('../backfill/spec.ts'), import('zod')]);
   const run = (value as { run?: unknown } | null)?.run;
   const { run: _run, ...rest } = (value ?? {}) as Record<string, unknown>;
   const parsed = BackfillSpecSchema.safeParse(rest);
@@ -39,7 +39,7 @@ async function loadBackfillSpec(
 ): Promise<BackfillSpec> {
   if (extension === 'json') {
     try {
-      return validateSpec(file, JSON.parse(text));
+      return await validateSpec(file, JSON.parse(text));
     } catch (error) {
       if (error instanceof MigrationLoadError) throw error;
       throw new MigrationLoadError(file, `invalid JSON: ${(error as Error).message}`, { cause: error });
@@ -47,7 +47,7 @@ async function loadBackfillSpec(
   }
   let module: { default?: unknown };
   try {
-    module = (await importMigrationModule(path, (p) => jiti.import(p))) as { default?: unknown };
+    module = (await importMigrationModule(path, importThroughJiti)) as { default?: unknown };
   } catch (error) {
     throw new MigrationLoadError(file, `cannot load module: ${(error as Error).message}`, { cause: error });
   }
@@ -124,6 +124,7 @@ export async function loadMigrationFile(
     const { up, down } = parseSqlMigration(file, decodeText(file, bytes));
     return { ...base, kind: 'schema', phase, format: 'sql', up, down };
   }
+  const { loadModuleMigration } = await import('./module-file.ts');
   const { up, down } = await loadModuleMigration(file, path);
   return { ...base, kind: 'schema', phase, format: 'node-pg-migrate', up, down };
 }
