@@ -20,6 +20,8 @@ export function buildProgram(): Command {
   const program = new Command('zerodown')
     .description('Zero-downtime PostgreSQL schema changes: expand, backfill, deploy gates, contract')
     .version('0.1.0')
+    // program options only before the command: `create --version 42` is create's own option
+    .enablePositionalOptions()
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   registerCreate(program);

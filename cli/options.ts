@@ -1,16 +1,36 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { DEFAULT_LOCK_TIMEOUT_MS } from '../core/db/connection.ts';
 import { parseDuration } from '../core/duration.ts';
 import { InvalidInput } from '../core/errors.ts';
+
+// This module is loaded by every command's registration, before any is chosen: it imports commander and
+// zerodown's own small modules only (no pg, no parser), so `zerodown --help` stays cheap.
 
 /** Options every database command takes. */
 export interface CommonOptions {
   databaseUrl?: string;
   migrations: string;
-  lockTimeout: number;
+  /** Milliseconds; undefined: the connection's default, `DEFAULT_LOCK_TIMEOUT_MS` (core/db/connection.ts). */
+  lockTimeout?: number;
   statementTimeout: number;
   dryRun?: boolean;
   verbose?: boolean;
+}
+
+/** The lock_timeout every statement runs under unless --lock-timeout says otherwise, as help shows it. */
+export const DEFAULT_LOCK_TIMEOUT_TEXT = '500ms';
+
+/** Human text of a duration for help: the largest unit that divides it (`500ms`, `5s`, `1h`). */
+export function durationText(ms: number): string {
+  if (ms === 0) return '0s';
+  for (const [unit, size] of [
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1000],
+  ] as const) {
+    if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
+  }
+  return `${ms}ms`;
 }
 
 export function durationArgument(what: string) {
@@ -21,6 +41,18 @@ export function durationArgument(what: string) {
       throw new InvalidArgumentError((error as Error).message);
     }
   };
+}
+
+/**
+ * A duration option whose default help shows as a duration (`1h`, not `3600000`).
+ *
+ * @example
+ * command.addOption(durationOption('--wait-timeout <duration>', 'how long --wait waits', 3_600_000));
+ */
+export function durationOption(flags: string, description: string, defaultMs?: number): Option {
+  const what = flags.split(/[ ,]/)[0]!;
+  const option = new Option(flags, description).argParser(durationArgument(what));
+  return defaultMs === undefined ? option : option.default(defaultMs, durationText(defaultMs));
 }
 
 /** A migration version as an option value (`20240101120000`, Flyway's `1.2`), or a usage error. */
@@ -66,28 +98,56 @@ export function positiveInteger(value: string): number {
   return Number(value);
 }
 
-/** Adds --database-url, --migrations, --lock-timeout, --statement-timeout, --dry-run. */
-export function withCommonOptions(
-  command: Command,
-  options: { dryRun?: boolean } = { dryRun: true },
-): Command {
-  command
-    .addOption(new Option('--database-url <url>', 'PostgreSQL connection URL').env('DATABASE_URL'))
-    .option('--migrations <dir>', 'migrations directory', './migrations')
-    .option(
-      '--lock-timeout <duration>',
-      'lock_timeout for every statement (500ms, 2s; above 0, at most 60s)',
-      lockTimeoutArgument,
-      DEFAULT_LOCK_TIMEOUT_MS,
+/** What a database command takes besides --database-url and --statement-timeout. */
+export interface CommonOptionSet {
+  /** --migrations <dir>. @default true */
+  readonly migrations?: boolean;
+  /** --lock-timeout: for commands that take locks. @default true */
+  readonly lockTimeout?: boolean;
+  /** --dry-run. @default true */
+  readonly dryRun?: boolean;
+  /** --verbose: for commands that have debug lines to show. @default true */
+  readonly verbose?: boolean;
+}
+
+/**
+ * Adds --database-url and --statement-timeout, and (unless `set` leaves them out) --migrations,
+ * --lock-timeout, --verbose and --dry-run: a command accepts only the options it uses.
+ */
+export function withCommonOptions(command: Command, set: CommonOptionSet = {}): Command {
+  command.addOption(new Option('--database-url <url>', 'PostgreSQL connection URL').env('DATABASE_URL'));
+  if (set.migrations !== false) command.option('--migrations <dir>', 'migrations directory', './migrations');
+  if (set.lockTimeout !== false) {
+    command.addOption(
+      new Option(
+        '--lock-timeout <duration>',
+        // the value stays undefined: the connection applies its default, the one source of it
+        `lock_timeout for every statement (500ms, 2s; a bare number is milliseconds; above 0, at most 60s) (default: ${DEFAULT_LOCK_TIMEOUT_TEXT})`,
+      ).argParser(lockTimeoutArgument),
+    );
+  }
+  command.addOption(
+    new Option(
+      '--statement-timeout <duration>',
+      'statement_timeout (0 = none; a bare number is milliseconds)',
     )
-    .option('--statement-timeout <duration>', 'statement_timeout (0 = none)', statementTimeoutArgument, 0)
-    .option('--verbose', 'more log lines');
-  if (options.dryRun) command.option('--dry-run', 'print the SQL, run nothing');
+      .argParser(statementTimeoutArgument)
+      .default(0, 'none'),
+  );
+  if (set.verbose !== false) command.option('--verbose', 'more log lines');
+  if (set.dryRun !== false) command.option('--dry-run', 'print the SQL that would run (stdout), run nothing');
   return command;
 }
 
+/** `--format text|json` (text by default): JSON is one document on stdout, for scripts. */
+export function formatOption(): Option {
+  return new Option('--format <format>', 'output format (json: one document on stdout)')
+    .choices(['text', 'json'])
+    .default('text');
+}
+
 /** The database URL or a usage error that says how to give one. */
-export function requireDatabaseUrl(options: CommonOptions): string {
+export function requireDatabaseUrl(options: Pick<CommonOptions, 'databaseUrl'>): string {
   if (!options.databaseUrl) {
     throw new InvalidInput('no database: pass --database-url postgres://… or set DATABASE_URL');
   }

@@ -2,8 +2,11 @@ import type pg from 'pg';
 import { type ConnectionOptions, openConnection } from '../core/db/connection.ts';
 import { type CommonOptions, requireDatabaseUrl } from './options.ts';
 
-/** Connection settings from the common options. */
-export function connectionFrom(options: CommonOptions): ConnectionOptions {
+/** What a connection is made of: the URL and the two timeouts. */
+export type ConnectionFlags = Pick<CommonOptions, 'databaseUrl' | 'lockTimeout' | 'statementTimeout'>;
+
+/** Connection settings from the common options (lock_timeout: the connection's default unless given). */
+export function connectionFrom(options: ConnectionFlags): ConnectionOptions {
   return {
     connection: requireDatabaseUrl(options),
     lockTimeoutMs: options.lockTimeout,
@@ -13,7 +16,7 @@ export function connectionFrom(options: CommonOptions): ConnectionOptions {
 
 /** Opens a connection for the length of `work` and closes it on every way out. */
 export async function withConnection<T>(
-  options: CommonOptions,
+  options: ConnectionFlags,
   work: (client: pg.Client, connection: ConnectionOptions) => Promise<T>,
 ): Promise<T> {
   const connection = connectionFrom(options);

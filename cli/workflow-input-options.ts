@@ -1,4 +1,5 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import { PHASES, type Phase } from '../core/migrations/types.ts';
 
 /** The workflow input fields, as `zerodown run --local` and `zerodown start` take them on the command line. */
 export interface WorkflowInputOptions {
@@ -14,13 +15,14 @@ export interface WorkflowInputOptions {
   outOfOrder?: boolean;
 }
 
-function phaseList(value: string): string[] {
+/** A comma-separated list of phases, or a usage error naming the unknown ones. */
+export function phaseList(value: string): Phase[] {
   const phases = value.split(',').map((p) => p.trim());
-  const unknown = phases.filter((p) => !['expand', 'backfill', 'contract'].includes(p));
+  const unknown = phases.filter((p) => !(PHASES as readonly string[]).includes(p));
   if (unknown.length > 0) {
     throw new InvalidArgumentError(`unknown phase ${unknown.join(', ')}: use expand, backfill, contract`);
   }
-  return phases;
+  return phases as Phase[];
 }
 
 /**
@@ -30,7 +32,11 @@ function phaseList(value: string): string[] {
  */
 export function withWorkflowInputOptions(command: Command): Command {
   return command
-    .option('--phases <list>', 'comma-separated phases to run', phaseList, ['expand', 'backfill', 'contract'])
+    .addOption(
+      new Option('--phases <list>', 'comma-separated phases to run')
+        .argParser(phaseList)
+        .default([...PHASES], PHASES.join(',')),
+    )
     .option('--gate-after-expand', 'wait at a gate after expand', false)
     .option('--no-gate-before-contract', 'do not wait at the gate before contract')
     .addOption(

@@ -1,49 +1,6 @@
-import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
-import { InvalidInput } from '../../core/errors.ts';
-import { newRunId } from '../../core/locks/hold.ts';
-import { loadMigrations } from '../../core/migrations/load.ts';
-import { assertKnownVersion } from '../../core/migrations/pending.ts';
-import { rollback, selectForRollback } from '../../core/runner/rollback.ts';
-import { type AppliedMigration, readApplied } from '../../core/state/records.ts';
-import { holdLocksUntilInterrupted } from '../interrupt.ts';
-import {
-  type CommonOptions,
-  positiveInteger,
-  requireDatabaseUrl,
-  versionArgument,
-  withCommonOptions,
-} from '../options.ts';
-import { stderrLog } from '../output.ts';
-import { withConnection } from '../session.ts';
-
-interface DownOptions extends CommonOptions {
-  count?: number;
-  to?: string;
-  yes?: boolean;
-}
-
-/**
- * More than one migration is rolled back only when a person says so: `--yes`, or "y" at the prompt on a
- * terminal. Without a terminal (CI, a script) and without `--yes`, a usage error that lists them.
- */
-async function confirmRollback(selected: readonly AppliedMigration[], options: DownOptions): Promise<void> {
-  if (selected.length <= 1 || options.yes || options.dryRun) return;
-  const list = selected.map((a) => a.file).join(', ');
-  if (!process.stdin.isTTY || !process.stderr.isTTY) {
-    throw new InvalidInput(
-      `down would roll back ${selected.length} migrations (${list}); pass --yes to confirm, or --dry-run to see what runs`,
-    );
-  }
-  const prompt = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    const answer = await prompt.question(`roll back ${selected.length} migrations (${list})? [y/N] `);
-    if (!/^y(es)?$/i.test(answer.trim()))
-      throw new InvalidInput('rollback not confirmed; nothing was rolled back');
-  } finally {
-    prompt.close();
-  }
-}
+import type { DownOptions } from '../actions/down.ts';
+import { formatOption, positiveInteger, versionArgument, withCommonOptions } from '../options.ts';
 
 /** `zerodown down`: rolls back applied migrations, newest first. */
 export function registerDown(program: Command): void {
@@ -57,36 +14,10 @@ export function registerDown(program: Command): void {
         'roll back every migration with a version above this one (0: all of them)',
         versionArgument('--to'),
       )
-      .option('--yes', 'roll back more than one migration without asking'),
+      .option('--yes', 'roll back more than one migration without asking')
+      .addOption(formatOption()),
   ).action(async (options: DownOptions) => {
-    if (options.count !== undefined && options.to !== undefined) {
-      throw new InvalidInput('give --count or --to, not both');
-    }
-    const log = stderrLog({ verbose: options.verbose });
-    requireDatabaseUrl(options); // a usage error (exit 2) before anything else
-    const migrations = await loadMigrations(options.migrations);
-    assertKnownVersion(migrations, options.to, '--to', ['0']);
-    const executionId = newRunId();
-    await withConnection(options, async (client, connection) => {
-      await confirmRollback(selectForRollback(await readApplied(client), options), options);
-      const run = async () => {
-        const { rolledBack } = await rollback(client, migrations, {
-          count: options.count,
-          to: options.to,
-          executionId,
-          log,
-          dryRun: options.dryRun,
-        });
-        log.info(
-          rolledBack.length === 0
-            ? 'nothing to roll back'
-            : options.dryRun
-              ? `dry run: ${rolledBack.length} migration(s) would be rolled back`
-              : `rolled back ${rolledBack.length} migration(s)`,
-        );
-      };
-      if (options.dryRun) return await run();
-      await holdLocksUntilInterrupted(client, connection, { owner: executionId, log }, run);
-    });
+    const { runDown } = await import('../actions/down.ts');
+    await runDown(options);
   });
 }

@@ -1,34 +1,7 @@
 import { userInfo } from 'node:os';
-import { InvokeCommand, type InvokeCommandOutput, LambdaClient } from '@aws-sdk/client-lambda';
-import { SFNClient } from '@aws-sdk/client-sfn';
 import { type Command, Option } from 'commander';
-import { openConnection } from '../../core/db/connection.ts';
-import { GateNotWaiting, InvalidInput, ZerodownError } from '../../core/errors.ts';
-import { applyGateAction, type GateResumption } from '../../core/gates/decide.ts';
-import { GATE_NAMES, type GateName } from '../../core/gates/gates.ts';
-import { readStateVersion } from '../../core/state/schema.ts';
-import { StepFunctionsGateResumer } from '../../lambdas/aws/gate-resumer.ts';
-import type { GateDecisionEvent } from '../../lambdas/events.ts';
-
-interface GateOptions {
-  release: string;
-  gate?: GateName;
-  reason?: string;
-  by: string;
-  databaseUrl?: string;
-  gateFunction?: string;
-  region?: string;
-  format: 'text' | 'json';
-}
-
-type GateAction = GateDecisionEvent['action'];
-
-/** What a gate command did, whichever way it went. */
-interface GateActionResult {
-  readonly release: string;
-  readonly gate: GateName;
-  readonly resumed: GateResumption;
-}
+import { GATE_NAMES } from '../../core/gates/gates.ts';
+import type { GateAction, GateOptions } from '../actions/gate.ts';
 
 function defaultDecider(): string {
   try {
@@ -38,104 +11,16 @@ function defaultDecider(): string {
   }
 }
 
-/** With database access: records the decision in `zerodown.gates` and resumes the execution from here. */
-async function throughDatabase(action: GateAction, options: GateOptions): Promise<GateActionResult> {
-  if (!options.databaseUrl) {
-    throw new InvalidInput(
-      'no database: pass --database-url postgres://… (or set DATABASE_URL), or --gate-function <name> (or ZERODOWN_GATE_FUNCTION) to decide through the deployed gate function',
-    );
-  }
-  const client = await openConnection({ connection: options.databaseUrl, applicationName: 'zerodown-gate' });
-  try {
-    if ((await readStateVersion(client)) === 0) {
-      throw new InvalidInput(
-        'this database has no zerodown state: no workflow ever ran here (check --database-url)',
-      );
-    }
-    const resumer = new StepFunctionsGateResumer(
-      new SFNClient(options.region ? { region: options.region } : {}),
-    );
-    const { gate, resumed } = await applyGateAction(client, resumer, {
-      action,
-      release: options.release,
-      gate: options.gate,
-      decidedBy: options.by,
-      reason: options.reason,
-    });
-    return { release: gate.release, gate: gate.gate, resumed };
-  } finally {
-    await client.end().catch(() => undefined);
-  }
+function byOption(description: string): Option {
+  return new Option('--by <name>', description).default(
+    defaultDecider(),
+    'ZERODOWN_ACTOR, else the user name',
+  );
 }
 
-/**
- * Without database access (a CI/CD runner): invokes the deployed gate function, which records the
- * decision and resumes the execution (lambda:InvokeFunction, `MigrationOrchestrator.grantGateDecisions`).
- * Its errors come back with their names: `InvalidInput` stays a usage error.
- */
-async function throughFunction(
-  action: GateAction,
-  options: GateOptions & { gateFunction: string },
-): Promise<GateActionResult> {
-  const event: GateDecisionEvent = {
-    action,
-    release: options.release,
-    ...(options.gate ? { gate: options.gate } : {}),
-    decidedBy: options.by,
-    ...(options.reason !== undefined && action !== 'heartbeat' ? { reason: options.reason } : {}),
-  };
-  const lambda = new LambdaClient(options.region ? { region: options.region } : {});
-  let response: InvokeCommandOutput;
-  try {
-    response = await lambda.send(
-      new InvokeCommand({ FunctionName: options.gateFunction, Payload: JSON.stringify(event) }),
-    );
-  } catch (error) {
-    throw new ZerodownError(
-      `could not invoke the gate function ${options.gateFunction}: ${(error as Error).message}; check --gate-function, the AWS credentials and region (nothing was decided)`,
-      { cause: error },
-    );
-  }
-  const text = response.Payload ? new TextDecoder().decode(response.Payload) : 'null';
-  const payload = JSON.parse(text) as Record<string, unknown> | null;
-  if (response.FunctionError) {
-    const type = String(payload?.errorType ?? response.FunctionError);
-    const message = String(payload?.errorMessage ?? text);
-    if (type === 'InvalidInput') throw new InvalidInput(message);
-    if (type === 'GateNotWaiting') throw new GateNotWaiting(message);
-    throw new ZerodownError(`the gate function ${options.gateFunction} failed: ${type}: ${message}`);
-  }
-  const result = payload as { release?: string; gate?: GateName; resumed?: GateResumption } | null;
-  if (!result?.release || !result.gate || !result.resumed) {
-    throw new ZerodownError(
-      `the gate function ${options.gateFunction} answered ${text.slice(0, 200)}: is it zerodown's gate function (the stack output GateFunctionName)?`,
-    );
-  }
-  return { release: result.release, gate: result.gate, resumed: result.resumed };
-}
-
-async function runGateAction(action: GateAction, options: GateOptions): Promise<void> {
-  const { gateFunction } = options;
-  const result = gateFunction
-    ? await throughFunction(action, { ...options, gateFunction })
-    : await throughDatabase(action, options);
-  const { release, gate, resumed } = result;
-  if (action === 'heartbeat') {
-    if (options.format === 'json') {
-      process.stdout.write(`${JSON.stringify({ release, gate, heartbeat: resumed })}\n`);
-    } else {
-      const to = resumed === 'local' ? 'the local run' : 'Step Functions';
-      process.stdout.write(`heartbeat sent to ${to} for gate ${gate} of release ${release}\n`);
-    }
-    return;
-  }
-  const decision = action === 'approve' ? 'approved' : 'rejected';
-  if (options.format === 'json') {
-    process.stdout.write(`${JSON.stringify({ release, gate, decision, resumed })}\n`);
-  } else {
-    const how = resumed === 'local' ? 'the local runner waiting on it goes on' : 'the execution was resumed';
-    process.stdout.write(`${decision} gate ${gate} of release ${release}: ${how}\n`);
-  }
+async function decide(action: GateAction, options: GateOptions): Promise<void> {
+  const { runGateAction } = await import('../actions/gate.ts');
+  await runGateAction(action, options);
 }
 
 /** The options every gate command takes: which gate, and the way to it (database or gate function). */
@@ -166,14 +51,14 @@ export function registerGate(program: Command): void {
   for (const action of ['approve', 'reject'] as const) {
     gateCommand(gate, action, `${action} the gate the workflow of a release waits at`)
       .option('--reason <text>', 'why (recorded; a rejection passes it on as the failure cause)')
-      .option('--by <name>', 'who decides (recorded)', defaultDecider())
-      .action((options: GateOptions) => runGateAction(action, options));
+      .addOption(byOption('who decides (recorded)'))
+      .action((options: GateOptions) => decide(action, options));
   }
   gateCommand(
     gate,
     'heartbeat',
     'tell the gate a release waits at that the deploy is still going (needed when the construct sets gateHeartbeat)',
   )
-    .option('--by <name>', 'who sends it (logged)', defaultDecider())
-    .action((options: GateOptions) => runGateAction('heartbeat', options));
+    .addOption(byOption('who sends it (logged)'))
+    .action((options: GateOptions) => decide('heartbeat', options));
 }

@@ -1,39 +1,7 @@
-import { SFNClient } from '@aws-sdk/client-sfn';
 import { type Command, Option } from 'commander';
-import { formatDuration } from '../../core/duration.ts';
-import { InvalidInput } from '../../core/errors.ts';
-import { parseWorkflowInput } from '../../lambdas/input.ts';
-import {
-  type ExecutionPosition,
-  startExecution,
-  type WorkflowStartInput,
-  waitForGateOrEnd,
-} from '../aws/executions.ts';
-import { requestExit } from '../exit.ts';
-import { durationArgument } from '../options.ts';
-import { stderrLog } from '../output.ts';
-import {
-  type WorkflowInputOptions,
-  withWorkflowInputOptions,
-  workflowInputOf,
-} from '../workflow-input-options.ts';
-
-interface StartOptions extends WorkflowInputOptions {
-  stateMachineArn?: string;
-  wait?: boolean;
-  waitTimeout: number;
-  pollInterval: number;
-  format: 'text' | 'json';
-  region?: string;
-}
-
-/**
- * Builds the workflow input a CI pipeline sends, validated here with the same schema the Plan state
- * applies, so a bad input is a usage error before anything starts.
- */
-export function workflowInput(options: StartOptions): WorkflowStartInput {
-  return parseWorkflowInput(workflowInputOf(options));
-}
+import type { StartOptions } from '../actions/start.ts';
+import { durationOption } from '../options.ts';
+import { withWorkflowInputOptions } from '../workflow-input-options.ts';
 
 /** `zerodown start`: starts the deployed workflow for a release (CI/CD), optionally waiting for its gate or end. */
 export function registerStart(program: Command): void {
@@ -46,61 +14,12 @@ export function registerStart(program: Command): void {
     )
     .requiredOption('--release <name>', 'release name, e.g. the app version being deployed')
     .option('--wait', 'wait until the execution waits at a gate or ends; exit 1 if it fails')
-    .option(
-      '--wait-timeout <duration>',
-      'how long --wait waits',
-      durationArgument('--wait-timeout'),
-      3_600_000,
-    )
-    .option(
-      '--poll-interval <duration>',
-      'how often --wait polls',
-      durationArgument('--poll-interval'),
-      5_000,
-    )
+    .addOption(durationOption('--wait-timeout <duration>', 'how long --wait waits', 3_600_000))
+    .addOption(durationOption('--poll-interval <duration>', 'how often --wait polls', 5_000))
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .option('--region <region>', 'AWS region (default: the SDK configuration)')
     .action(async (options: StartOptions) => {
-      if (!options.stateMachineArn) {
-        throw new InvalidInput(
-          'no state machine: pass --state-machine-arn or set ZERODOWN_STATE_MACHINE_ARN (a stack output)',
-        );
-      }
-      const log = stderrLog();
-      const client = new SFNClient(options.region ? { region: options.region } : {});
-      const executionArn = await startExecution(client, options.stateMachineArn, workflowInput(options));
-      log.info(`started ${executionArn}`);
-      let position: ExecutionPosition = { executionArn, status: 'RUNNING' };
-      if (options.wait) {
-        const started = Date.now();
-        let last = '';
-        position = await waitForGateOrEnd(client, executionArn, {
-          intervalMs: options.pollInterval,
-          timeoutMs: options.waitTimeout,
-          onPoll: (p) => {
-            const now = `${p.status} ${p.state ?? ''}`;
-            if (now !== last)
-              log.info(
-                `${formatDuration(Date.now() - started)}: ${p.status}${p.state ? ` in ${p.state}` : ''}`,
-              );
-            last = now;
-          },
-        });
-        if (position.status === 'WAITING_AT_GATE') {
-          log.info(
-            `waiting at gate ${position.gate}: deploy, then run "zerodown gate approve --release ${options.release}" (from a runner without database access, with --gate-function or ZERODOWN_GATE_FUNCTION set to the stack output GateFunctionName)`,
-          );
-        } else if (position.status === 'RUNNING') {
-          log.error(`still running after --wait-timeout ${formatDuration(options.waitTimeout)}`);
-          requestExit(1);
-        } else if (position.status !== 'SUCCEEDED') {
-          log.error(
-            `execution ${position.status}${position.error ? `: ${position.error}` : ''}${position.cause ? ` — ${position.cause}` : ''}`,
-          );
-          requestExit(1);
-        }
-      }
-      if (options.format === 'json') process.stdout.write(`${JSON.stringify(position)}\n`);
-      else process.stdout.write(`${executionArn}\n`);
+      const { runStart } = await import('../actions/start.ts');
+      await runStart(options);
     });
 }

@@ -1,15 +1,6 @@
 import type { Command } from 'commander';
-import { InvalidInput } from '../../core/errors.ts';
-import { TaskAdvisoryLock } from '../../core/locks/advisory.ts';
-import { LeaseLock } from '../../core/locks/lease.ts';
-import { ensureStateSchema } from '../../core/state/schema.ts';
-import { type CommonOptions, withCommonOptions } from '../options.ts';
-import { stderrLog } from '../output.ts';
-import { withConnection } from '../session.ts';
-
-interface UnlockOptions extends CommonOptions {
-  force?: boolean;
-}
+import type { UnlockOptions } from '../actions/unlock.ts';
+import { withCommonOptions } from '../options.ts';
 
 /**
  * `zerodown unlock`: clears the lease of a run that died (an operator's decision). Refused while any
@@ -22,38 +13,9 @@ export function registerUnlock(program: Command): void {
       .command('unlock')
       .description('release the zerodown lock held by a dead run (refused while a run is alive)')
       .option('--force', 'also free a lease that has not expired (its run must be dead)'),
-    { dryRun: false },
+    { migrations: false, dryRun: false, verbose: false },
   ).action(async (options: UnlockOptions) => {
-    const log = stderrLog();
-    await withConnection(options, async (client) => {
-      await ensureStateSchema(client);
-      const lease = new LeaseLock(client);
-      const holder = await lease.current();
-      if (!holder) {
-        log.info('the lock was free');
-        return;
-      }
-      // a session holding the advisory lock is a live run: LockHeld names it. Held here, no run starts
-      // while the lease is freed.
-      const advisory = new TaskAdvisoryLock(client);
-      await advisory.acquire(0);
-      try {
-        const live = holder.expiresAt.getTime() > Date.now();
-        if (live && !options.force) {
-          throw new InvalidInput(
-            `the lock is held by ${holder.owner}${holder.release ? ` (release ${holder.release})` : ''} since ${holder.acquiredAt.toISOString()} and renewed until ${holder.expiresAt.toISOString()}: its run may be alive between two steps; if it is dead, run "zerodown unlock --force"`,
-          );
-        }
-        // only the holder looked at: a run that took the lease since keeps it
-        const released = await lease.release(holder.owner);
-        log.info(
-          released
-            ? `released the lock held by ${holder.owner} since ${holder.acquiredAt.toISOString()}`
-            : `the lock changed hands meanwhile; nothing released (run "zerodown status")`,
-        );
-      } finally {
-        await advisory.release().catch(() => undefined);
-      }
-    });
+    const { runUnlock } = await import('../actions/unlock.ts');
+    await runUnlock(options);
   });
 }

@@ -1,7 +1,7 @@
 import { InvalidInput, MigrationLoadError } from '../errors.ts';
 import type { AppliedMigration } from '../state/records.ts';
 import { compareVersions } from './filename.ts';
-import type { Migration, Phase, SqlScript } from './types.ts';
+import type { BackfillMigration, Migration, Phase, SqlScript } from './types.ts';
 
 /** Pending migrations of the given phases, in order, up to and including version `to`. */
 export function pendingMigrations(
@@ -82,4 +82,30 @@ export function describeScript(script: SqlScript): string {
     ? '-- in one transaction'
     : `-- outside a transaction (${script.noTransactionReason})`;
   return [header, ...script.statements.map((s) => `${s.sql};`)].join('\n');
+}
+
+/**
+ * Describes a backfill for a dry run from its spec alone (the columns it fills may not exist until the
+ * expand before it runs; `zerodown backfill --dry-run` shows the batch SQL from the catalog).
+ *
+ * @example
+ * describeBackfill(migration); // '-- 1_x.backfill.json (backfill)\n-- UPDATE users SET ... in key-range batches'
+ */
+export function describeBackfill(migration: BackfillMigration): string {
+  const { spec } = migration;
+  const set = Object.entries(spec.set)
+    .map(([column, expression]) => `${column} = ${expression}`)
+    .join(', ');
+  const where =
+    spec.where ??
+    Object.keys(spec.set)
+      .map((column) => `${column} IS NULL`)
+      .join(' OR ');
+  return [
+    `-- ${migration.file} (backfill)`,
+    `-- in key-range batches of ${spec.batchSize ?? 1000} rows at first, each its own transaction:`,
+    `UPDATE ${spec.table} SET ${set} WHERE ${where};`,
+    ...(spec.sync ? [`-- with a sync trigger on ${spec.table} until contract`] : []),
+    ...(spec.run ? ["-- each batch handed to the spec's run(batch)"] : []),
+  ].join('\n');
 }

@@ -11,6 +11,14 @@ interface Section {
   readonly lines: string[];
 }
 
+/** The statement's first words up to about 60 characters, cut between words (`CREATE INDEX CONCURRENTLY … ON users …`). */
+function leadingWords(sql: string, most = 60): string {
+  const flat = sql.replace(/\s+/g, ' ');
+  if (flat.length <= most) return flat;
+  const cut = flat.lastIndexOf(' ', most);
+  return `${flat.slice(0, cut > 0 ? cut : most)} …`;
+}
+
 /** Builds a script: runs outside a transaction when asked or when a statement cannot run inside one. */
 export function toScript(statements: SqlStatement[], transactionOption: boolean): SqlScript {
   if (!transactionOption) return { statements, transaction: false, noTransactionReason: 'transaction:false' };
@@ -19,7 +27,7 @@ export function toScript(statements: SqlStatement[], transactionOption: boolean)
     return {
       statements,
       transaction: false,
-      noTransactionReason: `line ${blocker.line} cannot run inside a transaction (${blocker.sql.slice(0, 60)})`,
+      noTransactionReason: `line ${blocker.line} cannot run inside a transaction (${leadingWords(blocker.sql)})`,
     };
   }
   return { statements, transaction: true };

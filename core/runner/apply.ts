@@ -25,10 +25,18 @@ export interface RunnerOptions {
   readonly executionId: string;
   readonly log: Log;
   readonly retry?: Partial<LockRetryPolicy>;
-  /** Print the SQL (through `log.info`) and run nothing. */
+  /** Run nothing: each result carries the SQL that would run (`sql`), shown as it is reached (`showSql`). */
   readonly dryRun?: boolean;
+  /** Dry runs: where the SQL of each step goes as the run reaches it (the CLI: stdout). @default log.info */
+  readonly showSql?: (sql: string) => void;
   /** Recorded with each applied migration when a person overrode lint errors. */
   readonly lintOverride?: string;
+}
+
+/** Shows a dry run's step where `showSql` says (through `log.info` without it). */
+export function showDryRunSql(options: RunnerOptions, sql: string): void {
+  if (options.showSql) options.showSql(sql);
+  else options.log.info(sql);
 }
 
 /** One migration the runner applied (or would apply in a dry run). */
@@ -37,6 +45,8 @@ export interface AppliedResult {
   readonly file: string;
   readonly phase: Phase;
   readonly durationMs: number;
+  /** Dry runs: the SQL that would run, as `describeScript` writes it. */
+  readonly sql?: string;
 }
 
 /** How {@link applyMigration} and {@link applyPending} ended: applied, or a detached statement still running. */
@@ -219,6 +229,11 @@ export async function applyPending(
     whatToRunFirst?: string;
     /** Apply an expand migration older than applied ones (see `assertInOrder`). @default false */
     outOfOrder?: boolean;
+    /**
+     * Dry runs only: ids an earlier step of the same dry run would have applied (a backfill between
+     * expand and contract), taken as applied, so the run shows what follows instead of refusing it.
+     */
+    wouldBeApplied?: readonly string[];
   },
 ): Promise<PhaseResult> {
   if (!options.dryRun) await ensureStateSchema(client);
@@ -227,8 +242,11 @@ export async function applyPending(
   assertNoDrift(migrations, applied);
   if (options.phases.includes('expand')) assertInOrder(migrations, applied, options);
   const only = options.only ? new Set(options.only) : undefined;
-  const pending = pendingMigrations(migrations, applied, options).filter((m) => !only || only.has(m.id));
   const done = new Set(applied.map((a) => a.id));
+  if (options.dryRun) for (const id of options.wouldBeApplied ?? []) done.add(id);
+  const pending = pendingMigrations(migrations, applied, options).filter(
+    (m) => (!only || only.has(m.id)) && !done.has(m.id),
+  );
   const results: AppliedResult[] = [];
   const skippedBackfills: Migration[] = [];
   for (const migration of pending) {
@@ -244,8 +262,10 @@ export async function applyPending(
       });
     }
     if (options.dryRun) {
-      options.log.info(`-- ${migration.file} (${migration.phase})\n${describeScript(migration.up)}`);
-      results.push({ id: migration.id, file: migration.file, phase: migration.phase, durationMs: 0 });
+      const sql = `-- ${migration.file} (${migration.phase})\n${describeScript(migration.up)}`;
+      showDryRunSql(options, sql);
+      results.push({ id: migration.id, file: migration.file, phase: migration.phase, durationMs: 0, sql });
+      done.add(migration.id);
       continue;
     }
     const outcome = await applyMigration(db, migration, options);

@@ -1,7 +1,8 @@
 import type pg from 'pg';
 import { runBackfillToCompletion } from '../backfill/index.ts';
+import { describeBackfill } from '../migrations/pending.ts';
 import type { Migration, Phase } from '../migrations/types.ts';
-import { type ApplyOptions, applyPending } from './apply.ts';
+import { type AppliedResult, type ApplyOptions, applyPending, showDryRunSql } from './apply.ts';
 
 /** Options of {@link applyRelease}. */
 export interface ReleaseOptions extends ApplyOptions {
@@ -13,37 +14,70 @@ export interface ReleaseOptions extends ApplyOptions {
   readonly outOfOrder?: boolean;
 }
 
+/** One step of a release, in the order it ran (or would run, in a dry run). */
+export interface ReleaseStep extends AppliedResult {
+  /** `schema`: an expand or contract migration; `backfill`: a backfill run to completion. */
+  readonly kind: 'schema' | 'backfill';
+  /** Backfills that ran: rows written. */
+  readonly rows?: number;
+}
+
+/** What {@link applyRelease} did. */
+export interface ReleaseResult {
+  /** Applied (or, in a dry run, would be), in order. */
+  readonly steps: ReleaseStep[];
+  /** Backfills left for `zerodown backfill` (a single phase passes over them). */
+  readonly skippedBackfills: string[];
+}
+
 /**
  * Runs a release on this machine, the way `zerodown up` does: the pending migrations of one phase, or
  * with `phase: 'all'` expand, then each backfill to completion, then contract (whose guard refuses to
  * run before the backfills finished). Every schema migration goes through the one phase applier,
- * `applyPending`, which waits here for detached statements to end. Returns how many migrations were
- * applied (or would be, in a dry run).
+ * `applyPending`, which waits here for detached statements to end. A dry run of `all` lists each
+ * backfill in its place and then shows the contract that would follow it.
  *
  * @example
- * const count = await applyRelease(client, migrations, { phase: 'all', executionId, log, connection });
+ * const { steps } = await applyRelease(client, migrations, { phase: 'all', executionId, log, connection });
  */
 export async function applyRelease(
   client: pg.ClientBase,
   migrations: readonly Migration[],
   options: ReleaseOptions,
-): Promise<number> {
+): Promise<ReleaseResult> {
   const phases: Phase[] = options.phase === 'all' ? ['expand', 'backfill', 'contract'] : [options.phase];
-  let count = 0;
+  const steps: ReleaseStep[] = [];
+  const skippedBackfills: string[] = [];
+  const wouldBeApplied: string[] = [];
   for (const phase of phases) {
-    const result = await applyPending(client, migrations, { ...options, phases: [phase] });
-    count += result.applied.length;
+    const result = await applyPending(client, migrations, { ...options, phases: [phase], wouldBeApplied });
+    for (const applied of result.applied) {
+      steps.push({ ...applied, kind: 'schema' });
+      wouldBeApplied.push(applied.id);
+    }
     for (const skipped of result.skippedBackfills) {
+      if (options.phase !== 'all' || skipped.kind !== 'backfill') {
+        options.log.warn(`skipped backfill ${skipped.file}: run "zerodown backfill" to run it`);
+        skippedBackfills.push(skipped.file);
+        continue;
+      }
       // --phase all: backfill here, between expand and contract
-      if (options.phase === 'all' && !options.dryRun && skipped.kind === 'backfill') {
-        const progress = await runBackfillToCompletion(client, skipped, {
-          executionId: options.executionId,
-          log: options.log,
-        });
-        options.log.info(`backfilled ${skipped.file}: ${progress.rowsDone} rows`);
-        count++;
-      } else options.log.warn(`skipped backfill ${skipped.file}: run "zerodown backfill" to run it`);
+      const base = { kind: 'backfill', id: skipped.id, file: skipped.file, phase: skipped.phase } as const;
+      if (options.dryRun) {
+        const sql = describeBackfill(skipped);
+        showDryRunSql(options, sql);
+        steps.push({ ...base, durationMs: 0, sql });
+        wouldBeApplied.push(skipped.id);
+        continue;
+      }
+      const started = performance.now();
+      const progress = await runBackfillToCompletion(client, skipped, {
+        executionId: options.executionId,
+        log: options.log,
+      });
+      options.log.info(`backfilled ${skipped.file}: ${progress.rowsDone} rows`);
+      steps.push({ ...base, durationMs: performance.now() - started, rows: progress.rowsDone });
     }
   }
-  return count;
+  return { steps, skippedBackfills };
 }

@@ -13,7 +13,7 @@ import {
   recordRolledBack,
 } from '../state/records.ts';
 import { ensureStateSchema } from '../state/schema.ts';
-import type { AppliedResult, RunnerOptions } from './apply.ts';
+import { type AppliedResult, type RunnerOptions, showDryRunSql } from './apply.ts';
 import { runScript } from './execute-script.ts';
 
 /** Which applied migrations to roll back. */
@@ -85,11 +85,11 @@ export async function rollback(
       await stop(client, options, row, `its file ${row.file} is no longer in the migrations directory`);
     const started = performance.now();
     const markRolledBack = (c: pg.ClientBase) => recordRolledBack(c, row, options.executionId);
+    let sql: string | undefined;
     if (migration!.kind === 'backfill') {
       if (options.dryRun) {
-        options.log.info(
-          `-- ${migration!.file}: backfill state removed (its column goes with the expand's down)`,
-        );
+        sql = `-- ${migration!.file}: backfill state removed (its column goes with the expand's down)`;
+        showDryRunSql(options, sql);
       } else {
         await undoBackfill(db, migration!);
         await markRolledBack(client);
@@ -105,14 +105,21 @@ export async function rollback(
       }
       if (down.kind !== 'script') continue;
       if (options.dryRun) {
-        options.log.info(`-- down of ${migration!.file}\n${describeScript(down.script)}`);
+        sql = `-- down of ${migration!.file}\n${describeScript(down.script)}`;
+        showDryRunSql(options, sql);
       } else {
         await runScript(db, down.script, { file: migration!.file, finish: markRolledBack });
       }
     }
     const durationMs = performance.now() - started;
     if (!options.dryRun) options.log.info(`rolled back ${migration!.file} in ${Math.round(durationMs)}ms`);
-    rolledBack.push({ id: row.id, file: migration!.file, phase: row.phase, durationMs });
+    rolledBack.push({
+      id: row.id,
+      file: migration!.file,
+      phase: row.phase,
+      durationMs,
+      ...(sql !== undefined ? { sql } : {}),
+    });
   }
   return { rolledBack };
 }

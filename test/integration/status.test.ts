@@ -1,3 +1,5 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { prepareBackfill, runBackfillChunk } from '../../core/backfill/index.ts';
 import { openGate, recordGateHeartbeat } from '../../core/gates/gates.ts';
@@ -59,6 +61,36 @@ describe('zerodown status', () => {
     });
     expect(status.openGates).toEqual([
       expect.objectContaining({ release: 'v7', gate: 'beforeContract', heartbeatAt: expect.any(String) }),
+    ]);
+  });
+
+  it('exits 1 naming what needs a person: a drifted file, a half-applied one; 0 when all is well', async () => {
+    // GIVEN one migration applied, and one outside a transaction whose second statement fails
+    const dir = await migrationsDir({
+      '10_a.sql': '-- migrate:up\nCREATE TABLE attn_a (id int);\n',
+      '11_b.sql':
+        '-- migrate:up transaction:false\nCREATE TABLE attn_b (id int);\nCREATE INDEX CONCURRENTLY attn_b_idx ON attn_missing (id);\n',
+    });
+    const base = ['--database-url', db.url, '--migrations', dir];
+    expect((await runCli(['up', ...base, '--to', '10'])).code).toBe(0);
+    const clean = await runCli(['status', ...base]);
+    expect(clean.code, clean.stderr).toBe(0);
+    expect(clean.stdout).not.toContain('needs attention');
+    // WHEN 11 stops half way and 10 is edited after it was applied
+    expect((await runCli(['up', ...base])).code).toBe(1);
+    await writeFile(join(dir, '10_a.sql'), '-- migrate:up\nCREATE TABLE attn_a (id bigint);\n');
+    const text = await runCli(['status', ...base]);
+    const json = await runCli(['status', ...base, '--format', 'json']);
+    // THEN both exit 1 and name each file and why
+    expect(text.code).toBe(1);
+    expect(text.stdout).toMatch(/needs attention: .*10_a\.sql changed since it was applied/);
+    expect(text.stdout).toMatch(/needs attention: .*11_b\.sql half applied: 1 statement\(s\) ran/);
+    expect(json.code).toBe(1);
+    const status = JSON.parse(json.stdout);
+    expect(status.ok).toBe(false);
+    expect(status.needsAttention.map((a: { file: string }) => a.file)).toEqual([
+      expect.stringMatching(/10_a\.sql$/),
+      expect.stringMatching(/11_b\.sql$/),
     ]);
   });
 });
