@@ -58,7 +58,7 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: '(^|/)node_modules/' },
-    exclude: { path: '^cdk\\.out/' },
+    exclude: { path: '^(cdk\\.out|dist|test/fixtures/consumer-app)/' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
     enhancedResolveOptions: {

@@ -13,6 +13,7 @@ export type LocalRunEvent =
       release: string;
       gate: string;
       command: string;
+      rejectCommand: string;
       timeoutSeconds: number;
     }
   | {
@@ -102,7 +103,7 @@ export function formatEvent(event: LocalRunEvent): string | undefined {
     case 'state-caught':
       return `   ${at(event)}: caught, going to ${event.next}`;
     case 'gate-waiting':
-      return `   gate ${event.gate} (release ${event.release}): waiting up to ${waitText(event.timeoutSeconds)} for a decision; approve with:\n     ${event.command}\n   or reject with: zerodown gate reject --release ${event.release} --reason '…'`;
+      return `   gate ${event.gate} (release ${event.release}): waiting up to ${waitText(event.timeoutSeconds)} for a decision; approve with:\n     ${event.command}\n   or reject with:\n     ${event.rejectCommand}${event.command.includes('"$DATABASE_URL"') ? '\n   (with DATABASE_URL set to this database: the password is not printed)' : ''}`;
     case 'gate-decided':
       return event.automatically
         ? `   gate ${event.gate}: approved automatically (--approve-gates)`

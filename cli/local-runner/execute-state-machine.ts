@@ -27,6 +27,10 @@ import { trackStates } from './tracking.ts';
 export interface StateMachineExecutionOptions {
   /** The CloudFormation template holding the state machine and its task functions. */
   readonly template: object;
+  /** Its logical id, when the template has several. */
+  readonly stateMachine?: string;
+  /** Replaces the MaxConcurrency of every Map state that sets one (the backfill partitions). */
+  readonly maxConcurrency?: number;
   /** The in-process handlers by `ZERODOWN_TASK` (`createTaskHandlers(deps)`). */
   readonly handlers: Readonly<Record<string, TaskHandler>>;
   /** Where gates are recorded and decided. */
@@ -80,6 +84,15 @@ export function prepareDefinition(
   return { definition: withLocalTimeouts(definition, gateTimeoutSeconds), transformedMaps: transformed };
 }
 
+function withMaxConcurrency(states: AslDefinition['States'], limit: number): void {
+  for (const state of Object.values(states)) {
+    if (state.Type === 'Map' && state.MaxConcurrency !== undefined) state.MaxConcurrency = limit;
+    const nested = state.ItemProcessor ?? state.Iterator;
+    if (nested) withMaxConcurrency(nested.States, limit);
+    for (const branch of state.Branches ?? []) withMaxConcurrency(branch.States, limit);
+  }
+}
+
 function findState(
   states: Record<string, AslDefinition['States'][string]>,
   name: string,
@@ -111,8 +124,9 @@ export async function executeStateMachine(options: StateMachineExecutionOptions)
   const { StateMachine } = await import('aws-local-stepfunctions');
   const started = Date.now();
   const emit = (event: LocalRunEvent) => options.onEvent?.(event);
-  const machine = extractStateMachine(options.template);
+  const machine = extractStateMachine(options.template, { logicalId: options.stateMachine });
   const { definition, transformedMaps } = prepareDefinition(machine, options.gateTimeoutSeconds);
+  if (options.maxConcurrency !== undefined) withMaxConcurrency(definition.States, options.maxConcurrency);
   emit({
     type: 'synthesized',
     stateMachine: machine.logicalId,

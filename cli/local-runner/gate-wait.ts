@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { type ConnectionOptions, describeConnection, openConnection } from '../../core/db/connection.ts';
+import { type ConnectionOptions, openConnection } from '../../core/db/connection.ts';
 import { type GateOutput, gateOutput, gateRejectionCause } from '../../core/gates/decide.ts';
 import {
   decideGate,
@@ -12,16 +12,60 @@ import {
 import { GateHeartbeatTimedOut, GateRejectedError, GateTimedOut } from './errors.ts';
 import type { CallbackTask } from './handlers.ts';
 
-/** The command that approves a waiting gate (the database URL shown without its password). */
-export function approveCommand(release: string, database?: string): string {
-  const option = database ? ` --database-url '${database}'` : '';
-  return `zerodown gate approve --release ${release}${option}`;
+/** The commands that decide a waiting gate, as a person pastes them. */
+export interface GateCommands {
+  readonly approve: string;
+  readonly reject: string;
+}
+
+const shellQuote = (value: string) =>
+  /^[\w.:/@+=,%-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
+
+/**
+ * The approve and reject commands of a waiting gate, each complete enough to work when pasted: the
+ * database URL in full when it has no password (or is the throwaway embedded server's), else
+ * `--database-url "$DATABASE_URL"`, which the person's shell fills in; a password is never printed.
+ *
+ * @example
+ * gateCommands('v42', 'postgres://app:secret@db/app').approve;
+ * // zerodown gate approve --release v42 --database-url "$DATABASE_URL"
+ */
+export function gateCommands(
+  release: string,
+  connection: string | pg.ClientConfig,
+  display?: string,
+): GateCommands {
+  let database: string;
+  if (display !== undefined) database = shellQuote(display);
+  else if (typeof connection === 'string' && !hasPassword(connection)) database = shellQuote(connection);
+  else database = '"$DATABASE_URL"';
+  const option = ` --release ${shellQuote(release)} --database-url ${database}`;
+  return {
+    approve: `zerodown gate approve${option}`,
+    reject: `zerodown gate reject${option} --reason '…'`,
+  };
+}
+
+function hasPassword(url: string): boolean {
+  try {
+    return new URL(url).password !== '';
+  } catch {
+    return true; // unparseable: never print it
+  }
+}
+
+function gateCommandsOf(
+  release: string,
+  options: GateWaitOptions,
+): { command: string; rejectCommand: string } {
+  const commands = gateCommands(release, options.connection.connection, options.databaseForDisplay);
+  return { command: commands.approve, rejectCommand: commands.reject };
 }
 
 /** How the local runner waits at a gate. */
 export interface GateWaitOptions {
   readonly connection: ConnectionOptions;
-  /** The database as the approve command shows it. @default the connection without its password */
+  /** The database as the gate commands show it (the embedded server's URL). @default the URL when it has no password, else "$DATABASE_URL" */
   readonly databaseForDisplay?: string;
   /** Approve at once (the demo, CI smoke runs), saying so. */
   readonly approveGates: boolean;
@@ -35,7 +79,13 @@ export interface GateWaitOptions {
    */
   readonly heartbeatSeconds?: number;
   /** Told once when the run starts waiting, and when a decision arrives. */
-  onWaiting?(gate: { release: string; gate: GateName; command: string; timeoutSeconds: number }): void;
+  onWaiting?(gate: {
+    release: string;
+    gate: GateName;
+    command: string;
+    rejectCommand: string;
+    timeoutSeconds: number;
+  }): void;
   onDecided?(gate: GateRecord, automatically: boolean): void;
 }
 
@@ -97,10 +147,7 @@ export async function awaitGateDecision(
       options.onWaiting?.({
         release,
         gate,
-        command: approveCommand(
-          release,
-          options.databaseForDisplay ?? describeConnection(options.connection.connection),
-        ),
+        ...gateCommandsOf(release, options),
         timeoutSeconds: options.timeoutSeconds,
       });
       const polled = await pollForDecision(client, record, {

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import type { ConnectionOptions } from '../../core/db/connection.ts';
 import type { Log } from '../../core/log.ts';
 import type { TaskSettings } from '../../lambdas/task-handlers.ts';
@@ -19,8 +20,12 @@ export interface LocalRunRequest {
   readonly settings?: Partial<TaskSettings>;
   readonly log: Log;
   readonly onEvent?: (event: LocalRunEvent) => void;
-  /** A template synthesized earlier (tests synthesize once per file). @default synthesizeExampleTemplate() */
+  /** A template synthesized earlier (the user's app, or tests that synthesize once per file). @default synthesizeExampleTemplate() */
   readonly template?: object;
+  /** The logical id of the state machine to run, when the template has several. */
+  readonly stateMachine?: string;
+  /** Time the caller spent synthesizing `template`. */
+  readonly synthesisMs?: number;
 }
 
 /**
@@ -30,10 +35,11 @@ export interface LocalRunRequest {
  * @example
  * const template = await synthesizeExampleTemplate();
  */
-export async function synthesizeExampleTemplate(): Promise<object> {
+export async function synthesizeExampleTemplate(migrationsDir = 'migrations'): Promise<object> {
   // imported when needed: loading aws-cdk-lib takes seconds that other commands should not pay
   const { buildExampleApp } = await import('../../infra/app.ts');
-  const app = buildExampleApp({ 'aws:cdk:bundling-stacks': [] });
+  // the example stack around the run's own migrations (its asset needs a directory that exists)
+  const app = buildExampleApp({ 'aws:cdk:bundling-stacks': [] }, { migrationsDir: resolve(migrationsDir) });
   const assembly = app.synth();
   const stack = assembly.stacks.find((artifact) =>
     Object.values(artifact.template?.Resources ?? {}).some(
@@ -52,10 +58,16 @@ export async function synthesizeExampleTemplate(): Promise<object> {
 export async function settingsOfTemplate(
   template: object,
   overrides: Partial<TaskSettings> = {},
+  stateMachine?: string,
 ): Promise<TaskSettings> {
   const { settingsFromEnv } = await import('../../lambdas/aws/deps.ts');
-  const functions = [...extractStateMachine(template).functions.values()];
-  const environment = functions.find((fn) => fn.task)?.environment ?? {};
+  const machine = extractStateMachine(template, { logicalId: stateMachine });
+  // the functions this state machine invokes (a template may hold two orchestrators)
+  const definition = JSON.stringify(machine.definition);
+  const functions = [...machine.functions.values()].filter(
+    (fn) => fn.task && (definition.includes(fn.arn) || definition.includes(`"${fn.logicalId}"`)),
+  );
+  const environment = functions[0]?.environment ?? {};
   const defined = Object.fromEntries(Object.entries(overrides).filter(([, value]) => value !== undefined));
   return { ...settingsFromEnv(environment), ...defined };
 }
@@ -78,7 +90,7 @@ export async function createLocalTaskHandlers(
 }
 
 /**
- * `zerodown run --local`: the synthesized state machine of the example stack, run against a database
+ * `zerodown run --local`: the synthesized state machine (of the user's app, else the example stack), run against a database
  * with the real task handlers in process. Same release, same execution: a crashed run resumes.
  *
  * @example
@@ -88,12 +100,15 @@ export async function createLocalTaskHandlers(
 export async function runReleaseLocally(request: LocalRunRequest): Promise<LocalRunResult> {
   const emit = (event: LocalRunEvent) => request.onEvent?.(event);
   const synthStarted = Date.now();
-  const template = request.template ?? (await synthesizeExampleTemplate());
+  const template = request.template ?? (await synthesizeExampleTemplate(request.migrationsDir));
   request.log.debug(`synthesized the example stack in ${Date.now() - synthStarted} ms`);
-  const settings = await settingsOfTemplate(template, request.settings);
+  const settings = await settingsOfTemplate(template, request.settings, request.stateMachine);
   const handlers = await createLocalTaskHandlers(request, settings, emit);
   return await executeStateMachine({
     template,
+    stateMachine: request.stateMachine,
+    // --max-partitions changes how many partitions run side by side, as the construct's prop does
+    maxConcurrency: request.settings?.maxPartitions,
     handlers,
     connection: request.connection,
     databaseForDisplay: request.databaseForDisplay,
@@ -101,7 +116,7 @@ export async function runReleaseLocally(request: LocalRunRequest): Promise<Local
     approveGates: request.approveGates,
     gateTimeoutSeconds: request.gateTimeoutSeconds,
     gatePollMs: request.gatePollMs,
-    synthesisMs: Date.now() - synthStarted,
+    synthesisMs: (request.synthesisMs ?? 0) + Date.now() - synthStarted,
     log: request.log,
     onEvent: emit,
   });

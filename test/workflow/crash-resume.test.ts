@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { LocalRunEvent } from '../../cli/local-runner/events.ts';
-import { runCli } from '../support/cli-process.ts';
+import { NO_CDK_APP, runCli } from '../support/cli-process.ts';
 import { useFreshDatabase } from '../support/database.ts';
 import { migrationsDir } from '../support/migrations-dir.ts';
 import { leaseOwner } from './support/scenario.ts';
@@ -44,7 +44,7 @@ function events(stdout: string): LocalRunEvent[] {
 /** Starts `zerodown run --local` and SIGKILLs it at its first backfill progress that is not done. */
 function runAndKillMidBackfill(args: string[]): Promise<LocalRunEvent[]> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: 'pipe' });
+    const child = spawn(process.execPath, [BIN, ...args], { stdio: 'pipe', cwd: NO_CDK_APP });
     let stdout = '';
     let killed = false;
     child.stdout.on('data', (chunk) => {
@@ -105,7 +105,7 @@ describe('a crash in the middle of a backfill', () => {
     await db.client.query('UPDATE items SET price = price + 1 WHERE id % 1000 = 0');
 
     // WHEN another release runs: refused, naming the dead run that holds the lease
-    const other = await runCli(args('r2'));
+    const other = await runCli(args('r2'), {}, NO_CDK_APP);
     expect(other.code).toBe(1);
     const refused = events(other.stdout).at(-1)!;
     expect(refused).toMatchObject({ type: 'execution-failed', error: 'LockHeld', state: 'AcquireLock' });
@@ -113,7 +113,7 @@ describe('a crash in the middle of a backfill', () => {
     expect(await leaseOwner(db.client)).toBe(owner);
 
     // WHEN the same release runs again: it resumes
-    const again = await runCli(args('r1'));
+    const again = await runCli(args('r1'), {}, NO_CDK_APP);
     expect(again.code, again.stderr).toBe(0);
     const resumed = events(again.stdout);
     expect(resumed.at(-1)).toMatchObject({ type: 'execution-succeeded' });

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { seedExampleTables } from '../../cli/demo.ts';
-import { runCli } from '../support/cli-process.ts';
+import { NO_CDK_APP, runCli } from '../support/cli-process.ts';
 import { useFreshDatabase } from '../support/database.ts';
 
 // A whole release (expand, both backfills, the gate, contract) through the local runner of the
@@ -49,17 +49,21 @@ describe('a release as the minimal migrator role', () => {
       rolcreaterole: false,
       rolbypassrls: false,
     });
-    const result = await runCli([
-      'run',
-      '--local',
-      '--database-url',
-      url.toString(),
-      '--migrations',
-      resolve('migrations'),
-      '--release',
-      'least-privilege',
-      '--approve-gates',
-    ]);
+    const result = await runCli(
+      [
+        'run',
+        '--local',
+        '--database-url',
+        url.toString(),
+        '--migrations',
+        resolve('migrations'),
+        '--release',
+        'least-privilege',
+        '--approve-gates',
+      ],
+      {},
+      NO_CDK_APP,
+    );
     expect(result).toMatchObject({ code: 0 });
     expect(result.stdout).toContain('-> Contract');
     expect(`${result.stdout}${result.stderr}`).not.toContain(password);

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeConnection } from '../../core/db/connection.ts';
-import { runCli } from '../support/cli-process.ts';
+import { NO_CDK_APP, runCli } from '../support/cli-process.ts';
 import { useFreshDatabase } from '../support/database.ts';
 import { migrationsDir } from '../support/migrations-dir.ts';
 
@@ -24,27 +23,33 @@ ALTER TABLE notes DROP COLUMN body;
 describe('zerodown run --local', () => {
   it('prints each state, the gate with its approve command, and exits 1 naming the state and cause', async () => {
     const dir = await migrationsDir(files);
-    const { code, stdout } = await runCli([
-      'run',
-      '--local',
-      '--database-url',
-      db.url,
-      '--migrations',
-      dir,
-      '--release',
-      'x1',
-      '--gate-timeout',
-      '1s',
-    ]);
+    const { code, stdout } = await runCli(
+      [
+        'run',
+        '--local',
+        '--database-url',
+        db.url,
+        '--migrations',
+        dir,
+        '--release',
+        'x1',
+        '--gate-timeout',
+        '1s',
+      ],
+      {},
+      NO_CDK_APP,
+    );
     expect(code).toBe(1);
     expect(stdout).toContain('-> Expand\n');
     expect(stdout).toMatch(/<- Expand \(\d+ ms\)\n/);
     expect(stdout).toContain(
       'gate beforeContract (release x1): waiting up to 1 s for a decision; approve with:',
     );
-    expect(stdout).toContain(
-      `zerodown gate approve --release x1 --database-url '${describeConnection(db.url)}'`,
-    );
+    // a command that works when pasted: the URL itself, or the environment's when it has a password
+    const database = new URL(db.url).password ? '"$DATABASE_URL"' : db.url;
+    expect(stdout).toContain(`zerodown gate approve --release x1 --database-url ${database}\n`);
+    expect(stdout).toContain(`zerodown gate reject --release x1 --database-url ${database} --reason '…'\n`);
+    expect(stdout).not.toContain('***');
     expect(stdout).toContain('FAILED in GateBeforeContract: States.Timeout\n');
     expect(stdout).toMatch(/time per state:\n {2}Plan/);
     expect(stdout).not.toContain('-> Contract');
@@ -55,6 +60,7 @@ describe('zerodown run --local', () => {
     const { code, stdout, stderr } = await runCli(
       ['run', '--local', '--migrations', dir, '--release', 'e1', '--approve-gates'],
       { DATABASE_URL: '' },
+      NO_CDK_APP,
     );
     expect(code, stderr).toBe(0);
     expect(stderr).toContain('started an embedded PostgreSQL');
