@@ -1,7 +1,8 @@
 import pg from 'pg';
 import { DEFAULT_LOCK_TIMEOUT_MS } from '../core/db/connection.ts';
 import { formatDuration } from '../core/duration.ts';
-import { startEmbeddedPostgres } from './embedded-postgres.ts';
+import { EmbeddedPostgresUnavailable } from '../core/errors.ts';
+import { type EmbeddedServer, startEmbeddedPostgres } from './embedded-postgres.ts';
 import { formatEvent, type LocalRunEvent } from './local-runner/events.ts';
 import { runReleaseLocally } from './local-runner/run-release.ts';
 import { stderrLog } from './output.ts';
@@ -72,7 +73,15 @@ export async function runDemo(_argv: string[]): Promise<number> {
   const started = Date.now();
   write('zerodown demo: the orchestrator state machine, run locally on an embedded PostgreSQL\n');
   write('starting an embedded PostgreSQL 18 ...');
-  const server = await startEmbeddedPostgres();
+  let server: EmbeddedServer;
+  try {
+    server = await startEmbeddedPostgres();
+  } catch (error) {
+    // bin/demo.mjs has no CLI main around it: the one line (cause and fix) main would print
+    if (!(error instanceof EmbeddedPostgresUnavailable)) throw error;
+    process.stderr.write(`error: ${error.message}\n`);
+    return 1;
+  }
   const timings: [string, number][] = [['start PostgreSQL', Date.now() - started]];
   const client = new pg.Client(server.url);
   try {

