@@ -1,13 +1,10 @@
 import { isUtf8 } from 'node:buffer';
-import { createHash } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
-import { basename, join, relative, resolve } from 'node:path';
 import type { BackfillSpec } from '../backfill/spec.ts';
-import { InvalidInput, MigrationLoadError } from '../errors.ts';
+import { MigrationLoadError } from '../errors.ts';
 import { loadSqlParser } from '../sql/statements.ts';
-import { compareMigrations, looksLikeMigration, parseFileName } from './filename.ts';
 import { importThroughJiti } from './jiti-import.ts';
 import { importMigrationModule } from './precompiled.ts';
+import { inRunOrder, migrationPaths, readMigrationFile } from './scan.ts';
 import { parseSqlMigration } from './sql-file.ts';
 import type { Migration } from './types.ts';
 
@@ -102,20 +99,9 @@ export async function loadMigrationFile(
   filePath: string,
   options: { cwd?: string } = {},
 ): Promise<Migration> {
-  const cwd = options.cwd ?? process.cwd();
-  const path = resolve(cwd, filePath);
-  const entry = basename(path);
-  const file = relative(cwd, path) || entry;
   await loadSqlParser();
-  const { version, name, phase, extension } = parseFileName(entry, file);
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(path);
-  } catch (error) {
-    throw new MigrationLoadError(file, `cannot read: ${(error as Error).message}`, { cause: error });
-  }
-  const checksum = createHash('sha256').update(bytes).digest('hex');
-  const base = { id: `${version}.${phase}`, version, name, file, path, checksum };
+  const { extension, bytes, ...base } = readMigrationFile(filePath, options.cwd ?? process.cwd());
+  const { file, path, phase } = base;
   if (phase === 'backfill') {
     const spec = await loadBackfillSpec(file, path, extension, decodeText(file, bytes));
     return { ...base, kind: 'backfill', phase, spec };
@@ -141,41 +127,9 @@ export async function loadMigrations(
   options: { cwd?: string } = {},
 ): Promise<Migration[]> {
   const cwd = options.cwd ?? process.cwd();
-  const root = resolve(cwd, directory);
-  let entries: string[];
-  try {
-    entries = (await readdir(root, { withFileTypes: true })).filter((e) => e.isFile()).map((e) => e.name);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    // a wrong path is a usage error (exit 2), as it is for `zerodown lint`
-    if (code === 'ENOENT' || code === 'ENOTDIR') {
-      throw new InvalidInput(
-        `${directory}: no such migrations directory; give the directory with --migrations (or set migrationsDir)`,
-        { cause: error },
-      );
-    }
-    throw new MigrationLoadError(
-      directory,
-      `cannot read the migrations directory: ${(error as Error).message}`,
-      {
-        cause: error,
-      },
-    );
-  }
   const migrations: Migration[] = [];
-  for (const entry of entries.filter(looksLikeMigration).sort()) {
-    migrations.push(await loadMigrationFile(join(root, entry), { cwd }));
+  for (const path of await migrationPaths(directory, cwd)) {
+    migrations.push(await loadMigrationFile(path, { cwd }));
   }
-  const seen = new Map<string, Migration>();
-  for (const migration of migrations) {
-    const other = seen.get(migration.id);
-    if (other) {
-      throw new MigrationLoadError(
-        migration.file,
-        `duplicate version ${migration.version} in phase ${migration.phase}: ${other.file} has it too; give one of them a new version`,
-      );
-    }
-    seen.set(migration.id, migration);
-  }
-  return migrations.sort(compareMigrations);
+  return inRunOrder(migrations);
 }

@@ -1,5 +1,4 @@
 import type pg from 'pg';
-import { runBackfillToCompletion } from '../backfill/index.ts';
 import { describeBackfill } from '../migrations/pending.ts';
 import type { Migration, Phase } from '../migrations/types.ts';
 import { type AppliedResult, type ApplyOptions, applyPending, showDryRunSql } from './apply.ts';
@@ -71,6 +70,8 @@ export async function applyRelease(
         continue;
       }
       const started = performance.now();
+      // the backfill engine loads only for a release that backfills here
+      const { runBackfillToCompletion } = await import('../backfill/index.ts');
       const progress = await runBackfillToCompletion(client, skipped, {
         executionId: options.executionId,
         log: options.log,
