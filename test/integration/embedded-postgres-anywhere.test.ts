@@ -22,6 +22,11 @@ const isRoot = process.getuid?.() === 0;
 const id = (flag: string) => spawnSync('id', [flag, 'nobody'], { encoding: 'utf8' });
 const nobody = { uid: Number(id('-u').stdout), gid: Number(id('-g').stdout) };
 const hasNobody = id('-u').status === 0;
+// from a clone in /root neither nobody nor postgres can reach this repository (its tsx, its binaries)
+const everyUserEnters =
+  isRoot &&
+  hasNobody &&
+  spawnSync('test', ['-r', join(root, 'package.json')], { uid: nobody.uid, gid: nobody.gid }).status === 0;
 
 let base: string; // `zerodown anywhere-XXXXXX`: the directory whose mode says who may enter
 let checkout: string; // `<base>/my checkout`
@@ -115,16 +120,19 @@ describe.runIf(isRoot)('embedded PostgreSQL anywhere: as root', () => {
     }
   });
 
-  it('runs the binaries where they are when the postgres user can reach them (a path with spaces): no copy', async () => {
-    // GIVEN the same checkout in a directory every user can enter
-    await chmod(base, 0o755);
-    const tmp = await tempDir(0o755);
-    // WHEN a server starts from it
-    const result = outcome(await startFromCheckout({ tmp }));
-    // THEN it ran the checkout's own binaries, and copied nothing
-    expect(result).toMatchObject({ binaries: dirname(dirname(initdb)), uid: 0 });
-    expect(await readdir(tmp)).not.toContain('zerodown-postgres');
-  });
+  it.runIf(everyUserEnters)(
+    'runs the binaries where they are when the postgres user can reach them (a path with spaces): no copy (runs when every user can enter this repository)',
+    async () => {
+      // GIVEN the same checkout in a directory every user can enter
+      await chmod(base, 0o755);
+      const tmp = await tempDir(0o755);
+      // WHEN a server starts from it
+      const result = outcome(await startFromCheckout({ tmp }));
+      // THEN it ran the checkout's own binaries, and copied nothing
+      expect(result).toMatchObject({ binaries: dirname(dirname(initdb)), uid: 0 });
+      expect(await readdir(tmp)).not.toContain('zerodown-postgres');
+    },
+  );
 
   it('says in one line what to do when the postgres user can reach not even the copy (TMPDIR in a 0700 directory)', async () => {
     // GIVEN a checkout and a TMPDIR that only root can enter
@@ -150,44 +158,48 @@ describe.runIf(isRoot)('embedded PostgreSQL anywhere: as root', () => {
     });
     // THEN it fails with the cause and the fix on one line
     expect(result.code).toBe(1);
+    // (initdb's, or, from a clone in /root, that of the binaries' copy in TMPDIR)
     expect(result.stderr.trim().split('\n')).toEqual([
       expect.stringMatching(
-        /^error: initdb failed in .*Permission denied; the postgres user \(PostgreSQL refuses to run as root\) cannot enter .*: set TMPDIR to a directory every user can enter, such as \/tmp$/,
+        /^error: (initdb failed in .*Permission denied; the postgres user \(PostgreSQL refuses to run as root\) cannot enter|PostgreSQL refuses to run as root, and the postgres user it runs as can run neither) .*: set TMPDIR to a directory every user can enter, such as \/tmp/,
       ),
     ]);
   });
 });
 
-describe.runIf(isRoot && hasNobody)('embedded PostgreSQL anywhere: as a normal user (nobody)', () => {
-  it('starts from a checkout whose path has spaces, running its binaries where they are', async () => {
-    // GIVEN the checkout readable by every user, and a TMPDIR like /tmp
-    await chmod(base, 0o755);
-    const tmp = await tempDir(0o1777);
-    // WHEN nobody starts a server from it
-    const result = outcome(await startFromCheckout({ tmp, asNobody: true }));
-    // THEN PostgreSQL 18 ran as nobody from the checkout's binaries
-    expect(result).toMatchObject({ binaries: dirname(dirname(initdb)), uid: nobody.uid });
-    expect(result.version).toBeGreaterThanOrEqual(180000);
-  });
-
-  it('says in one line what to do when the binaries are not executable', async () => {
-    // GIVEN a checkout whose initdb has lost its execute bits (and nobody may not give them back)
-    await chmod(base, 0o755);
-    const tmp = await tempDir(0o1777);
-    await chmod(initdb, 0o644);
-    try {
+describe.runIf(everyUserEnters)(
+  'embedded PostgreSQL anywhere: as a normal user (nobody; runs when every user can enter this repository)',
+  () => {
+    it('starts from a checkout whose path has spaces, running its binaries where they are', async () => {
+      // GIVEN the checkout readable by every user, and a TMPDIR like /tmp
+      await chmod(base, 0o755);
+      const tmp = await tempDir(0o1777);
       // WHEN nobody starts a server from it
       const result = outcome(await startFromCheckout({ tmp, asNobody: true }));
-      // THEN the error names the program, the cause and the fix on one line
-      expect(result).toEqual({
-        name: 'EmbeddedPostgresUnavailable',
-        message: `cannot execute ${initdb} (EACCES): give the PostgreSQL binaries execute permission (chmod -R a+rX on the package) or reinstall them with "npm ci"; a file system mounted noexec cannot run them`,
-      });
-    } finally {
-      await chmod(initdb, 0o755);
-    }
-  });
-});
+      // THEN PostgreSQL 18 ran as nobody from the checkout's binaries
+      expect(result).toMatchObject({ binaries: dirname(dirname(initdb)), uid: nobody.uid });
+      expect(result.version).toBeGreaterThanOrEqual(180000);
+    });
+
+    it('says in one line what to do when the binaries are not executable', async () => {
+      // GIVEN a checkout whose initdb has lost its execute bits (and nobody may not give them back)
+      await chmod(base, 0o755);
+      const tmp = await tempDir(0o1777);
+      await chmod(initdb, 0o644);
+      try {
+        // WHEN nobody starts a server from it
+        const result = outcome(await startFromCheckout({ tmp, asNobody: true }));
+        // THEN the error names the program, the cause and the fix on one line
+        expect(result).toEqual({
+          name: 'EmbeddedPostgresUnavailable',
+          message: `cannot execute ${initdb} (EACCES): give the PostgreSQL binaries execute permission (chmod -R a+rX on the package) or reinstall them with "npm ci"; a file system mounted noexec cannot run them`,
+        });
+      } finally {
+        await chmod(initdb, 0o755);
+      }
+    });
+  },
+);
 
 describe('embedded PostgreSQL anywhere: any user', () => {
   it('says in one line what to do when the binaries are missing', async () => {
