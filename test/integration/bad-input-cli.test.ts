@@ -159,6 +159,7 @@ describe('options and histories a person gets wrong', () => {
       ['status', '--database-url', db.url, '--migrations', missing],
       ['down', '--database-url', db.url, '--migrations', missing],
       ['lint', missing],
+      ['lint', '--migrations', missing],
     ]) {
       const result = await runCli(args);
       expect({ args, code: result.code }).toEqual({ args, code: 2 });
@@ -235,5 +236,24 @@ describe('options and histories a person gets wrong', () => {
       /^error: could not invoke the gate function zerodown-gate: .*nothing was decided\)\n$/,
     );
     expect(result.stderr).not.toMatch(/NodeVersionSupportWarning/);
+  });
+
+  it('lint takes --migrations like the other commands; status and unlock refuse options they would ignore', async () => {
+    const dir = await migrationsDir({ '1_idx.sql': 'CREATE INDEX bi_lint_idx ON bi_lint (id);\n' });
+    // WHEN lint is pointed at the directory the way up is
+    const lint = await runCli(['lint', '--migrations', dir]);
+    // THEN it lints that directory (the error names its file), not ./migrations
+    expect(lint.code).toBe(1);
+    expect(lint.stdout).toMatch(/1_idx\.sql:1:\d+: error require-concurrent-index-creation/);
+    for (const args of [
+      ['status', '--database-url', db.url, '--lock-timeout', '2s'],
+      ['status', '--database-url', db.url, '--verbose'],
+      ['unlock', '--database-url', db.url, '--migrations', dir],
+      ['unlock', '--database-url', db.url, '--dry-run'],
+    ]) {
+      const result = await runCli(args);
+      expect({ args, code: result.code }).toEqual({ args, code: 2 });
+      expect(result.stderr).toMatch(/error: unknown option/);
+    }
   });
 });
