@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
 import { InvalidInput, MigrationLoadError } from '../errors.ts';
 import { compareMigrations, looksLikeMigration, parseFileName } from './filename.ts';
@@ -42,7 +41,10 @@ export async function migrationPaths(directory: string, cwd: string): Promise<st
   const root = resolve(cwd, directory);
   let entries: string[];
   try {
-    entries = (await readdir(root, { withFileTypes: true })).filter((e) => e.isFile()).map((e) => e.name);
+    // synchronously, as the files are read (readMigrationFile): nothing else runs meanwhile
+    entries = readdirSync(root, { withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => e.name);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     // a wrong path is a usage error (exit 2), as it is for `zerodown lint`
