@@ -1,3 +1,4 @@
+import { setFlagsFromString } from 'node:v8';
 import { Command, CommanderError } from 'commander';
 import { InvalidInput, ZerodownError } from '../core/errors.ts';
 import { registerBackfill } from './commands/backfill.ts';
@@ -58,6 +59,12 @@ export async function main(argv: readonly string[]): Promise<number> {
   // the AWS SDK's notice that its 2027 releases need Node 22 is for whoever upgrades the SDK, not for a
   // person approving a gate: six lines around a one-line error. A user who wants it sets the variable.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  // The parser is WebAssembly (libpg-query): V8 compiles it with Liftoff, then again with TurboFan on
+  // background threads, which on two cores take the CPU the command needs. A command parses for a few
+  // hundred milliseconds at most, and Liftoff's code does that well. Side by side on this machine: lint
+  // of 100 files 1.39 s -> 0.87 s, up of 200 migrations 4.8 s -> 3.1 s (loaded), 40-50 MB less memory,
+  // a file of 16,000 statements about the same. Set before anything loads the parser.
+  setFlagsFromString('--liftoff-only');
   const program = buildProgram();
   takeRequestedExit();
   try {
