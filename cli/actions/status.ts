@@ -4,7 +4,7 @@ import { type DatabaseStatus, readStatus } from '../../core/state/status.ts';
 import { requestExit } from '../exit.ts';
 import { type CommonOptions, requireDatabaseUrl } from '../options.ts';
 import type { OutputFormat } from '../output.ts';
-import { withConnection } from '../session.ts';
+import { withConnectionWhile } from '../session.ts';
 
 /** The options of `zerodown status` (cli/commands/status.ts). */
 export interface StatusOptions extends CommonOptions {
@@ -72,9 +72,10 @@ export async function runStatus(options: StatusOptions): Promise<void> {
   // the files' names and checksums are all status compares: no parser to load, no module to compile.
   // readStatus is typed with whole migrations but reads only the MigrationFile fields (id, version, name,
   // phase, file, checksum); it should take MigrationFile[] (core/state/status.ts), then this cast goes.
-  const files = await scanMigrations(options.migrations);
-  const status = await withConnection(options, (client) =>
-    readStatus(client, files as unknown as Migration[]),
+  const status = await withConnectionWhile(
+    options,
+    () => scanMigrations(options.migrations),
+    (client, _connection, files) => readStatus(client, files as unknown as Migration[]),
   );
   const attention = needsAttention(status);
   process.stdout.write(
