@@ -7,7 +7,8 @@
  * largest resident set (getrusage RUSAGE_CHILDREN through a python3 wrapper, which also times the run,
  * so its own start-up is outside the figure). Module counts come from a loader hook.
  *
- * Server: DATABASE_URL or TEST_DATABASE_URL, else postgres://postgres@127.0.0.1:5432/postgres.
+ * Server: DATABASE_URL or TEST_DATABASE_URL, else postgres://postgres@127.0.0.1:5432/postgres. The peers
+ * dbmate and squawk come from .bench-peers/ (scripts/install-bench-peers.sh, which `npm run bench` runs).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -290,7 +291,7 @@ export default async function startupBench(): Promise<string> {
     return [
       '## Start-up and whole commands',
       '',
-      `Each command a separate process, ${PAIRS} pairs (up: ${UP_PAIRS}) alternating which goes first after a warm-up of each, medians; peak memory is the largest resident set of the process tree over the runs (getrusage of the children). Produced by \`npx tsx bench/run.ts startup\` (\`node bin/zerodown.mjs\`, the compiled CLI in dist/), PostgreSQL at the same server for every tool, a fresh database before each \`up\`.`,
+      `Each command a separate process, ${PAIRS} pairs (up: ${UP_PAIRS}) alternating which goes first after a warm-up of each, medians; peak memory is the largest resident set of the process tree over the runs (getrusage of the children). Produced by \`npm run bench -- startup\` (it installs dbmate and squawk into .bench-peers/ first; \`node bin/zerodown.mjs\`, the compiled CLI in dist/), PostgreSQL at the same server for every tool, a fresh database before each \`up\`.`,
       '',
       '| command | zerodown | peer | ratio | goal | met | peak memory zerodown / peer |',
       '|---|---|---|---|---|---|---|',
