@@ -84,29 +84,24 @@ export function prepareDefinition(
   return { definition: withLocalTimeouts(definition, gateTimeoutSeconds), transformedMaps: transformed };
 }
 
-function withMaxConcurrency(states: AslDefinition['States'], limit: number): void {
-  for (const state of Object.values(states)) {
-    if (state.Type === 'Map' && state.MaxConcurrency !== undefined) state.MaxConcurrency = limit;
+/** Every state of a definition with its name, those inside Map processors and Parallel branches too. */
+function* allStates(states: AslDefinition['States']): Generator<[string, AslDefinition['States'][string]]> {
+  for (const [name, state] of Object.entries(states)) {
+    yield [name, state];
     const nested = state.ItemProcessor ?? state.Iterator;
-    if (nested) withMaxConcurrency(nested.States, limit);
-    for (const branch of state.Branches ?? []) withMaxConcurrency(branch.States, limit);
+    if (nested) yield* allStates(nested.States);
+    for (const branch of state.Branches ?? []) yield* allStates(branch.States);
   }
 }
 
-function findState(
-  states: Record<string, AslDefinition['States'][string]>,
-  name: string,
-): AslDefinition['States'][string] {
-  for (const [stateName, state] of Object.entries(states)) {
-    if (stateName === name) return state;
-    const nested = state.ItemProcessor ?? state.Iterator;
-    const found = nested ? findState(nested.States, name) : undefined;
-    if (found) return found;
-    for (const branch of state.Branches ?? []) {
-      const inBranch = findState(branch.States, name);
-      if (inBranch) return inBranch;
-    }
+function withMaxConcurrency(states: AslDefinition['States'], limit: number): void {
+  for (const [, state] of allStates(states)) {
+    if (state.Type === 'Map' && state.MaxConcurrency !== undefined) state.MaxConcurrency = limit;
   }
+}
+
+function findState(states: AslDefinition['States'], name: string): AslDefinition['States'][string] {
+  for (const [stateName, state] of allStates(states)) if (stateName === name) return state;
   return undefined;
 }
 

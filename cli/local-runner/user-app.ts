@@ -32,6 +32,7 @@ interface Candidate {
   readonly template: Json;
   readonly stack: string;
   readonly logicalId: string;
+  /** The construct path of the state machine (`aws:cdk:path` without its `/Resource`), when synthesized with it. */
   readonly path?: string;
 }
 
@@ -42,22 +43,19 @@ function stateMachinesOf(template: Json, stack: string): Candidate[] {
       template,
       stack,
       logicalId,
-      path: resource.Metadata?.['aws:cdk:path'] as string | undefined,
+      path: (resource.Metadata?.['aws:cdk:path'] as string | undefined)?.replace(/\/Resource$/, ''),
     }));
 }
 
 function matches(candidate: Candidate, wanted: string): boolean {
-  const path = candidate.path?.replace(/\/Resource$/, '');
-  return (
-    candidate.logicalId === wanted ||
-    candidate.path === wanted ||
-    path === wanted ||
-    path?.startsWith(`${wanted}/`) === true
-  );
+  const { logicalId, path } = candidate;
+  if (logicalId === wanted) return true;
+  if (path === undefined) return false;
+  return path === wanted || `${path}/Resource` === wanted || path.startsWith(`${wanted}/`);
 }
 
 function choose(candidates: readonly Candidate[], wanted: string | undefined, where: string): Candidate {
-  const name = (c: Candidate) => `${c.logicalId}${c.path ? ` (${c.path.replace(/\/Resource$/, '')})` : ''}`;
+  const name = (c: Candidate) => `${c.logicalId}${c.path ? ` (${c.path})` : ''}`;
   if (candidates.length === 0) throw new InvalidInput(`${where} has no AWS::StepFunctions::StateMachine`);
   const chosen = wanted === undefined ? candidates : candidates.filter((c) => matches(c, wanted));
   if (chosen.length === 1) return chosen[0]!;
@@ -190,6 +188,6 @@ export async function resolveUserApp(source: AppSource): Promise<ResolvedApp | u
   return {
     template: chosen.template,
     stateMachine: chosen.logicalId,
-    description: `${where}, stack ${chosen.stack}, state machine ${chosen.path?.replace(/\/Resource$/, '') ?? chosen.logicalId}`,
+    description: `${where}, stack ${chosen.stack}, state machine ${chosen.path ?? chosen.logicalId}`,
   };
 }
