@@ -41,6 +41,15 @@ export const BackfillSpecSchema = z
     maxBatchSize: z.number().int().positive().max(1_000_000).optional(),
     /** Keep rows the old application version writes right until contract, with a trigger. */
     sync: z.boolean().optional(),
+    /**
+     * Two-way sync: old column -> SQL expression over the row (new columns) that the sync trigger
+     * computes when the new application version writes (new -> old). Needs `sync: true`.
+     * See docs/versioned-schemas.md.
+     */
+    reverse: z
+      .record(identifier, z.string().min(1))
+      .refine((reverse) => Object.keys(reverse).length > 0, 'reverse names at least one column')
+      .optional(),
     /** Key-range partitions that can run side by side. @default 1 */
     partitions: z.number().int().positive().max(64).optional(),
     /** Target batch duration in milliseconds for adaptive sizing. @default 200 */
@@ -48,7 +57,26 @@ export const BackfillSpecSchema = z
     /** Pauses between batches. */
     throttle: BackfillThrottleSchema.optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((spec, ctx) => {
+    if (spec.reverse === undefined) return;
+    if (!spec.sync) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['reverse'],
+        message: 'reverse is two-way sync and needs "sync": true',
+      });
+    }
+    for (const column of Object.keys(spec.reverse)) {
+      if (column in spec.set) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['reverse', column],
+          message: `${column} is a target of set; reverse computes the old columns, set the new ones`,
+        });
+      }
+    }
+  });
 
 export type BackfillThrottle = z.infer<typeof BackfillThrottleSchema>;
 

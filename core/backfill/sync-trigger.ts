@@ -19,6 +19,12 @@ export function syncObjectNames(version: string) {
 const TRIGGER_NAME = /^zerodown_sync_(\d+)_(insert|update)$/;
 const BODY_QUOTE = '$zerodown_sync$';
 
+/** `ROW(NEW.a, NEW.b) IS DISTINCT FROM ROW(OLD.a, OLD.b)`: the statement changed one of these columns. */
+function changedAny(columns: readonly string[]): string {
+  const row = (side: string) => `ROW(${columns.map((c) => `${side}.${quoteIdent(c)}`).join(', ')})`;
+  return `${row('NEW')} IS DISTINCT FROM ${row('OLD')}`;
+}
+
 /**
  * When a target column must be (re)computed on UPDATE: the writer left it as it was (an explicit new
  * value is the new application version's, and stays), and either it is still empty or a column its
@@ -26,11 +32,18 @@ const BODY_QUOTE = '$zerodown_sync$';
  */
 function updateCondition(column: string, sources: readonly string[]): string {
   const c = quoteIdent(column);
-  const changed =
-    sources.length === 0
-      ? ''
-      : ` OR ROW(${sources.map((s) => `NEW.${quoteIdent(s)}`).join(', ')}) IS DISTINCT FROM ROW(${sources.map((s) => `OLD.${quoteIdent(s)}`).join(', ')})`;
+  const changed = sources.length === 0 ? '' : ` OR ${changedAny(sources)}`;
   return `(NEW.${c} IS NOT DISTINCT FROM OLD.${c} AND (NEW.${c} IS NULL${changed}))`;
+}
+
+/**
+ * Two-way sync: when an old column must be recomputed on UPDATE: the writer left it as it was and
+ * changed a column its `reverse` expression reads (the new version wrote).
+ */
+function reverseCondition(column: string, sources: readonly string[]): string | undefined {
+  if (sources.length === 0) return undefined;
+  const c = quoteIdent(column);
+  return `(NEW.${c} IS NOT DISTINCT FROM OLD.${c} AND ${changedAny(sources)})`;
 }
 
 /**
@@ -40,6 +53,12 @@ function updateCondition(column: string, sources: readonly string[]): string {
  * they read exactly as in the batch UPDATE. An expression that fails on a row leaves its column NULL
  * with a WARNING instead of failing the write: the trigger never breaks the application.
  *
+ * With `reverse` (two-way sync) the same function also computes the old columns from the new ones when
+ * the new version writes; a failing reverse expression fails that write (a value the old version
+ * cannot hold must not be stored). It only assigns to NEW in a BEFORE row trigger and runs no
+ * statement, so nothing it does fires a trigger again: it cannot recurse. Concurrent writers of a row
+ * are ordered by the row lock, and the later one's trigger sees the earlier one's row as OLD.
+ *
  * @example
  * syncTriggerSql(target, '20260101000100'); // ['CREATE OR REPLACE FUNCTION zerodown."sync_…"() …', …]
  */
@@ -48,28 +67,43 @@ export function syncTriggerSql(target: BackfillTarget, version: string): string[
   const fn = `zerodown.${quoteIdent(names.function)}`;
   const alias = quoteIdent(target.relationName);
   const columns = Object.keys(target.set);
+  const reverse = Object.keys(target.reverse);
+  const select = (expression: string, column: string) =>
+    `SELECT (${expression}) INTO NEW.${quoteIdent(column)} FROM (SELECT (NEW).*) AS ${alias};`;
   // a value that fails to compute (a cast the row's data does not allow) must not fail the
   // application's write: the column is left empty, for the batches to fill or to report
   const compute = (column: string) =>
     [
-      `BEGIN SELECT (${target.set[column]}) INTO NEW.${quoteIdent(column)} FROM (SELECT (NEW).*) AS ${alias};`,
+      `BEGIN ${select(target.set[column]!, column)}`,
       `EXCEPTION WHEN OTHERS THEN NEW.${quoteIdent(column)} := NULL;`,
       `RAISE WARNING 'zerodown sync trigger: % (%), % left NULL for the backfill', SQLERRM, SQLSTATE, '${column.replaceAll("'", "''")}'; END;`,
     ].join(' ');
+  const computeOld = (column: string) => select(target.reverse[column]!, column);
+  const onUpdate = reverse.flatMap((c) => {
+    const condition = reverseCondition(c, target.reverseSources[c] ?? []);
+    return condition ? [{ column: c, condition }] : [];
+  });
   const body = [
     'BEGIN',
     "  IF TG_OP = 'INSERT' THEN",
     ...columns.map((c) => `    IF NEW.${quoteIdent(c)} IS NULL THEN ${compute(c)} END IF;`),
+    ...reverse.map((c) => `    IF NEW.${quoteIdent(c)} IS NULL THEN ${computeOld(c)} END IF;`),
     '  ELSE',
+    ...onUpdate.map(({ column, condition }) => `    IF ${condition} THEN ${computeOld(column)} END IF;`),
     ...columns.map((c) => `    IF ${updateCondition(c, target.sources[c] ?? [])} THEN ${compute(c)} END IF;`),
     '  END IF;',
     '  RETURN NEW;',
     'END',
   ].join('\n');
+  const insertWhen = [...columns, ...reverse].map((c) => `NEW.${quoteIdent(c)} IS NULL`);
+  const updateWhen = [
+    ...columns.map((c) => updateCondition(c, target.sources[c] ?? [])),
+    ...onUpdate.map((u) => u.condition),
+  ];
   return [
     `CREATE OR REPLACE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS ${BODY_QUOTE}\n${body}\n${BODY_QUOTE}`,
-    `CREATE TRIGGER ${quoteIdent(names.insertTrigger)} BEFORE INSERT ON ${target.sql} FOR EACH ROW WHEN (${columns.map((c) => `NEW.${quoteIdent(c)} IS NULL`).join(' OR ')}) EXECUTE FUNCTION ${fn}()`,
-    `CREATE TRIGGER ${quoteIdent(names.updateTrigger)} BEFORE UPDATE ON ${target.sql} FOR EACH ROW WHEN (${columns.map((c) => updateCondition(c, target.sources[c] ?? [])).join(' OR ')}) EXECUTE FUNCTION ${fn}()`,
+    `CREATE TRIGGER ${quoteIdent(names.insertTrigger)} BEFORE INSERT ON ${target.sql} FOR EACH ROW WHEN (${insertWhen.join(' OR ')}) EXECUTE FUNCTION ${fn}()`,
+    `CREATE TRIGGER ${quoteIdent(names.updateTrigger)} BEFORE UPDATE ON ${target.sql} FOR EACH ROW WHEN (${updateWhen.join(' OR ')}) EXECUTE FUNCTION ${fn}()`,
   ];
 }
 
@@ -89,15 +123,20 @@ export async function installSyncTrigger(
   options: { replace?: boolean } = {},
 ): Promise<boolean> {
   const { client, log } = db;
-  if (
-    Object.entries(target.set)
-      .flat()
-      .some((e) => e.includes(BODY_QUOTE))
-  ) {
-    throw new MigrationFailed(
-      migration.file,
-      `${migration.file}: set contains ${BODY_QUOTE}, which the sync trigger's body is quoted with; write the expression without it`,
-    );
+  for (const [field, entries] of [
+    ['set', target.set],
+    ['reverse', target.reverse],
+  ] as const) {
+    if (
+      Object.entries(entries)
+        .flat()
+        .some((e) => e.includes(BODY_QUOTE))
+    ) {
+      throw new MigrationFailed(
+        migration.file,
+        `${migration.file}: ${field} contains ${BODY_QUOTE}, which the sync trigger's body is quoted with; write the expression without it`,
+      );
+    }
   }
   const names = syncObjectNames(migration.version);
   const { rows } = await client.query<{ n: number }>(

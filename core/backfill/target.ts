@@ -21,6 +21,10 @@ export interface BackfillTarget {
   readonly sources: Readonly<Record<string, readonly string[]>>;
   /** Rows that still need the backfill, as SQL (one expression, checked). */
   readonly where: string;
+  /** Two-way sync: old column -> SQL expression over the new row (checked), empty without `reverse`. */
+  readonly reverse: Readonly<Record<string, string>>;
+  /** Old column -> the table's columns its `reverse` expression reads. */
+  readonly reverseSources: Readonly<Record<string, readonly string[]>>;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: the parser's JSON tree is typed loosely on purpose
@@ -131,14 +135,27 @@ export async function describeTarget(
       `${file}: no btree index on ${spec.table} starts with (${key.join(', ')}), so every batch would scan the table; create one (CONCURRENTLY) in the expand migration or use the primary key`,
     );
   }
-  const sources: Record<string, string[]> = {};
-  const set: Record<string, string> = {};
-  for (const [column, text] of Object.entries(spec.set)) {
-    const expression = parseSqlExpression(file, `set.${column}`, text);
-    set[column] = expression.sql;
-    const read = referencedColumns(expression.node, new Set());
-    sources[column] = read.has('*') ? [...columns.keys()] : [...read].filter((c) => columns.has(c));
+  for (const column of Object.keys(spec.reverse ?? {})) {
+    if (!columns.has(column)) {
+      throw new MigrationFailed(
+        file,
+        `${file}: column ${spec.table}.${column} named in reverse does not exist; reverse names the old columns that two-way sync keeps in step`,
+      );
+    }
   }
+  const expressions = (field: 'set' | 'reverse', entries: Record<string, string>) => {
+    const sql: Record<string, string> = {};
+    const read: Record<string, string[]> = {};
+    for (const [column, text] of Object.entries(entries)) {
+      const expression = parseSqlExpression(file, `${field}.${column}`, text);
+      sql[column] = expression.sql;
+      const names = referencedColumns(expression.node, new Set());
+      read[column] = names.has('*') ? [...columns.keys()] : [...names].filter((c) => columns.has(c));
+    }
+    return { sql, read };
+  };
+  const { sql: set, read: sources } = expressions('set', spec.set);
+  const reverse = expressions('reverse', spec.reverse ?? {});
   const where =
     (spec.where === undefined ? undefined : parseSqlExpression(file, 'where', spec.where).sql) ??
     Object.keys(spec.set)
@@ -153,5 +170,7 @@ export async function describeTarget(
     set,
     sources,
     where,
+    reverse: reverse.sql,
+    reverseSources: reverse.read,
   };
 }

@@ -13,7 +13,7 @@ interface Probe {
 /**
  * The statements that show whether a backfill's expressions work on its table: each `set` value as the
  * batch assigns it (its type must fit the column) and as the sync trigger computes it (over the row,
- * aliased as the table), and the `where` as the batches filter on it (it must be a boolean).
+ * aliased as the table), each `reverse` value as two-way sync assigns it, and the `where` as the batches filter on it (it must be a boolean).
  */
 export function verificationProbes(target: BackfillTarget, sync: boolean): Probe[] {
   const alias = quoteIdent(target.relationName);
@@ -30,6 +30,12 @@ export function verificationProbes(target: BackfillTarget, sync: boolean): Probe
         sql: `SELECT (${expression}) FROM (SELECT * FROM ${target.sql} LIMIT 0) AS ${alias}`,
       });
     }
+  }
+  for (const [column, expression] of Object.entries(target.reverse)) {
+    probes.push({
+      field: `reverse.${column}`,
+      sql: `UPDATE ${target.sql} SET ${quoteIdent(column)} = (SELECT (${expression}) FROM (SELECT * FROM ${target.sql} LIMIT 0) AS ${alias}) WHERE false`,
+    });
   }
   probes.push({ field: 'where', sql: `SELECT 1 FROM ${target.sql} WHERE (${target.where})` });
   return probes;

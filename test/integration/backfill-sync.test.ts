@@ -16,6 +16,7 @@ import { backfillFile, createUsersTable } from '../support/backfill-fixtures.ts'
 import { useFreshDatabase } from '../support/database.ts';
 import { migrationsDir } from '../support/migrations-dir.ts';
 import { recordingLog } from '../support/recording-log.ts';
+import { loopWriter } from '../support/writer.ts';
 
 const db = useFreshDatabase();
 const ROWS = 200_000;
@@ -27,27 +28,7 @@ async function syncTriggers(): Promise<string[]> {
   return rows.map((r) => r.tgname);
 }
 
-/** Runs `step` in a loop on its own connection until stopped; returns how many steps ran. */
-function writer(step: (client: pg.Client, n: number) => Promise<void>) {
-  let running = true;
-  const done = (async () => {
-    const client = await db.connect();
-    let n = 0;
-    try {
-      while (running) await step(client, n++);
-    } finally {
-      await client.end();
-    }
-    return n;
-  })();
-  done.catch(() => undefined); // reported by stop()
-  return {
-    stop: async () => {
-      running = false;
-      return await done;
-    },
-  };
-}
+const writer = (step: (client: pg.Client, n: number) => Promise<void>) => loopWriter(db.connect, step);
 
 describe('sync: rows the old application version writes during and after the backfill', () => {
   it('ends with every row right under an old-app writer, and the new app keeps the values it wrote', async () => {

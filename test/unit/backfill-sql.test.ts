@@ -11,6 +11,8 @@ const users: BackfillTarget = {
   set: { display_name: 'username' },
   sources: { display_name: ['username'] },
   where: 'display_name IS NULL',
+  reverse: {},
+  reverseSources: {},
 };
 
 // upper case, a reserved word and a double quote in identifiers
@@ -22,6 +24,8 @@ const awkward: BackfillTarget = {
   set: { 'Net"Total': '"Gross" - "Tax"' },
   sources: { 'Net"Total': ['Gross', 'Tax'] },
   where: '"Net""Total" IS NULL',
+  reverse: {},
+  reverseSources: {},
 };
 
 describe('backfill SQL', () => {
@@ -76,6 +80,23 @@ describe('backfill SQL', () => {
     );
     expect(update).toBe(
       'CREATE TRIGGER "zerodown_sync_42_update" BEFORE UPDATE ON "users" FOR EACH ROW WHEN ((NEW."display_name" IS NOT DISTINCT FROM OLD."display_name" AND (NEW."display_name" IS NULL OR ROW(NEW."username") IS DISTINCT FROM ROW(OLD."username")))) EXECUTE FUNCTION zerodown."sync_42"()',
+    );
+  });
+
+  it('two-way sync also computes the old column when the new version changes the new one', () => {
+    const [fn, insert, update] = syncTriggerSql(
+      { ...users, reverse: { username: 'display_name' }, reverseSources: { username: ['display_name'] } },
+      '43',
+    );
+    expect(fn).toContain(
+      'IF NEW."username" IS NULL THEN SELECT (display_name) INTO NEW."username" FROM (SELECT (NEW).*) AS "users"; END IF;',
+    );
+    expect(fn).toContain(
+      'IF (NEW."username" IS NOT DISTINCT FROM OLD."username" AND ROW(NEW."display_name") IS DISTINCT FROM ROW(OLD."display_name")) THEN SELECT (display_name) INTO NEW."username"',
+    );
+    expect(insert).toContain('WHEN (NEW."display_name" IS NULL OR NEW."username" IS NULL)');
+    expect(update).toContain(
+      ' OR (NEW."username" IS NOT DISTINCT FROM OLD."username" AND ROW(NEW."display_name") IS DISTINCT FROM ROW(OLD."display_name"))) EXECUTE',
     );
   });
 });
