@@ -32,9 +32,11 @@ export function nameListKey(list: Node | undefined): string {
 
 /** A column type as written: `pg_catalog.varchar(255)` -> `{ name: 'varchar', modifiers: [255] }`. */
 export function columnType(typeName: Node | undefined): ColumnType {
-  const name = strings(typeName?.names).at(-1) ?? '?';
+  const names = strings(typeName?.names);
+  const name = names.at(-1) ?? '?';
   const modifiers = (typeName?.typmods ?? []).map((m: Node) => Number(m?.A_Const?.ival?.ival ?? 0));
-  return { name, modifiers, array: Array.isArray(typeName?.arrayBounds) };
+  const schema = names.length > 1 && names[0] !== 'pg_catalog' ? names.at(-2) : undefined;
+  return { name, modifiers, array: Array.isArray(typeName?.arrayBounds), ...(schema ? { schema } : {}) };
 }
 
 /** How a type reads in SQL (`varchar(255)`, `timestamp`), for messages. */

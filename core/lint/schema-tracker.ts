@@ -6,6 +6,20 @@ interface NotNullCheck {
   validated: boolean;
 }
 
+// domain constraints that existing rows must be checked against when a column of the domain is added
+const CONSTRAINING = new Set(['CONSTR_CHECK', 'CONSTR_NOTNULL']);
+
+/** `schema.name` of a qualified name list, without `public.` (functions, domains). */
+export function qualifiedKey(names: readonly Node[] | undefined): string {
+  const parts = strings(names as Node[]);
+  return tableKey(parts.length > 1 ? parts.at(-2) : undefined, parts.at(-1) ?? '?');
+}
+
+function volatilityOf(options: readonly Node[] | undefined): 'immutable' | 'stable' | 'volatile' | undefined {
+  const value = options?.find((o) => o.DefElem?.defname === 'volatility')?.DefElem?.arg?.String?.sval;
+  return value === 'immutable' || value === 'stable' || value === 'volatile' ? value : undefined;
+}
+
 const pair = (a: string, b: string) => `${a}\u0000${b}`;
 
 /** Where the statement being linted runs: in the runner's transaction, a BEGIN of the file's, or neither. */
@@ -21,6 +35,9 @@ export class SchemaTracker implements SchemaFacts {
   private newTables = new Set<string>();
   private newIndexes = new Set<string>();
   private dropped = new Set<string>();
+  private droppedTables = new Set<string>();
+  private readonly functions = new Map<string, 'immutable' | 'stable' | 'volatile'>();
+  private readonly constrainedDomains = new Set<string>();
   private notValidInTransaction = new Set<string>();
   private transaction: TransactionState = 'none';
 
@@ -29,6 +46,7 @@ export class SchemaTracker implements SchemaFacts {
     this.newTables = new Set();
     this.newIndexes = new Set();
     this.dropped = new Set();
+    this.droppedTables = new Set();
     this.notValidInTransaction = new Set();
     this.transaction = transactional ? 'runner' : 'none';
   }
@@ -65,6 +83,18 @@ export class SchemaTracker implements SchemaFacts {
     return this.dropped.has(pair(table, column));
   }
 
+  droppedTableInThisMigration(table: string): boolean {
+    return this.droppedTables.has(table);
+  }
+
+  functionVolatility(name: string): 'immutable' | 'stable' | 'volatile' | undefined {
+    return this.functions.get(name);
+  }
+
+  domainHasConstraint(domain: string): boolean {
+    return this.constrainedDomains.has(domain);
+  }
+
   /** Records what a statement did; call it after the rules have looked at the statement. */
   observe(node: Node): void {
     const [kind, body] = Object.entries(node)[0] ?? [];
@@ -83,8 +113,24 @@ export class SchemaTracker implements SchemaFacts {
         break;
       case 'DropStmt':
         if (body?.removeType === 'OBJECT_TABLE') {
-          for (const object of body.objects ?? []) this.forgetTable(nameListKey(object));
+          for (const object of body.objects ?? []) {
+            const table = nameListKey(object);
+            if (!this.newTables.has(table)) this.droppedTables.add(table);
+            this.forgetTable(table);
+          }
         }
+        break;
+      case 'CreateFunctionStmt':
+        this.functions.set(qualifiedKey(body?.funcname), volatilityOf(body?.options) ?? 'volatile');
+        break;
+      case 'CreateDomainStmt':
+        if ((body?.constraints ?? []).some((c: Node) => CONSTRAINING.has(c.Constraint?.contype)))
+          this.constrainedDomains.add(qualifiedKey(body.domainname));
+        break;
+      case 'AlterDomainStmt':
+        if (body?.subtype === 'C' && CONSTRAINING.has(body.def?.Constraint?.contype))
+          this.constrainedDomains.add(qualifiedKey(body.typeName));
+        if (body?.subtype === 'O') this.constrainedDomains.add(qualifiedKey(body.typeName));
         break;
       case 'IndexStmt':
         if (this.newTables.has(relationKey(body?.relation)) && body?.idxname) {

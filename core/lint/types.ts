@@ -59,6 +59,8 @@ export interface ColumnType {
   readonly name: string;
   readonly modifiers: readonly number[];
   readonly array: boolean;
+  /** The schema the type name was qualified with (not `pg_catalog`), for user types such as domains. */
+  readonly schema?: string;
 }
 
 /** Read-only view of what earlier statements and migrations did to the schema. */
@@ -75,6 +77,12 @@ export interface SchemaFacts {
   addedNotValidInThisTransaction(table: string, constraint: string): boolean;
   /** The column was dropped earlier in the same migration (a rename onto its name is a swap). */
   droppedInThisMigration(table: string, column: string): boolean;
+  /** A table that was not new was dropped earlier in the same migration. */
+  droppedTableInThisMigration(table: string): boolean;
+  /** A function's declared volatility when an earlier statement or migration created it. */
+  functionVolatility(name: string): 'immutable' | 'stable' | 'volatile' | undefined;
+  /** The domain was declared (CREATE DOMAIN or ALTER DOMAIN … ADD) with a CHECK or NOT NULL constraint. */
+  domainHasConstraint(domain: string): boolean;
 }
 
 /** An SQL example for the rule reference; `before` are earlier migrations it relies on. */

@@ -1,4 +1,6 @@
 import type { LintRule } from '../types.ts';
+import { addingConstrainedDomainColumn } from './adding-constrained-domain-column.ts';
+import { addingExclusionConstraint } from './adding-exclusion-constraint.ts';
 import { addingRequiredColumn } from './adding-required-column.ts';
 import { addingUniqueConstraint } from './adding-unique-constraint.ts';
 import { addingVolatileDefault } from './adding-volatile-default.ts';
@@ -9,8 +11,13 @@ import { cluster } from './cluster.ts';
 import { concurrentlyInTransaction } from './concurrently-in-transaction.ts';
 import { concurrentlyWithOtherStatements } from './concurrently-with-other-statements.ts';
 import { constraintMissingNotValid } from './constraint-missing-not-valid.ts';
+import { creatingDomainWithCheck } from './creating-domain-with-check.ts';
+import { detachingPartition } from './detaching-partition.ts';
+import { domainConstraintNotValid } from './domain-constraint-not-valid.ts';
 import { droppingColumn } from './dropping-column.ts';
 import { droppingDatabase } from './dropping-database.ts';
+import { droppingNotNull } from './dropping-not-null.ts';
+import { droppingSchema } from './dropping-schema.ts';
 import { droppingTable } from './dropping-table.ts';
 import { enumValueOrdering } from './enum-value-ordering.ts';
 import { identifierTooLong } from './identifier-too-long.ts';
@@ -19,10 +26,15 @@ import { overridingLockTimeout } from './overriding-lock-timeout.ts';
 import { preferBigint } from './prefer-bigint.ts';
 import { preferIdentity } from './prefer-identity.ts';
 import { preferJsonb } from './prefer-jsonb.ts';
+import { preferRobustIndexCreation } from './prefer-robust-index-creation.ts';
 import { preferTextField } from './prefer-text-field.ts';
 import { preferTextOverChar } from './prefer-text-over-char.ts';
 import { preferTimestamptz } from './prefer-timestamptz.ts';
+import { recreatingDroppedTable } from './recreating-dropped-table.ts';
+import { refreshingMaterializedView } from './refreshing-materialized-view.ts';
+import { rejectedByPostgres } from './rejected-by-postgres.ts';
 import { renamingColumn } from './renaming-column.ts';
+import { renamingObject } from './renaming-object.ts';
 import { renamingTable } from './renaming-table.ts';
 import { requireConcurrentIndexCreation } from './require-concurrent-index-creation.ts';
 import { requireConcurrentIndexDeletion } from './require-concurrent-index-deletion.ts';
@@ -38,6 +50,7 @@ import { validateConstraintSameTransaction } from './validate-constraint-same-tr
 export const LINT_RULES: readonly LintRule[] = [
   addingRequiredColumn,
   addingVolatileDefault,
+  addingConstrainedDomainColumn,
   requireConcurrentIndexCreation,
   requireConcurrentIndexDeletion,
   requireConcurrentReindex,
@@ -46,11 +59,19 @@ export const LINT_RULES: readonly LintRule[] = [
   settingNotNull,
   constraintMissingNotValid,
   validateConstraintSameTransaction,
+  domainConstraintNotValid,
   addingUniqueConstraint,
+  addingExclusionConstraint,
+  detachingPartition,
+  refreshingMaterializedView,
   renamingColumn,
   renamingTable,
+  renamingObject,
   droppingColumn,
   droppingTable,
+  droppingSchema,
+  recreatingDroppedTable,
+  droppingNotNull,
   truncatingTable,
   vacuumFull,
   cluster,
@@ -58,7 +79,10 @@ export const LINT_RULES: readonly LintRule[] = [
   settingLoggedUnlogged,
   bulkUpdateInSchemaMigration,
   droppingDatabase,
+  rejectedByPostgres,
   concurrentlyWithOtherStatements,
+  preferRobustIndexCreation,
+  creatingDomainWithCheck,
   preferBigint,
   preferTextField,
   preferTimestamptz,
