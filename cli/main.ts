@@ -6,6 +6,7 @@ import { registerCreate } from './commands/create.ts';
 import { registerDown } from './commands/down.ts';
 import { registerGate } from './commands/gate.ts';
 import { registerLint } from './commands/lint.ts';
+import { registerPlan } from './commands/plan.ts';
 import { registerRun } from './commands/run.ts';
 import { registerStart } from './commands/start.ts';
 import { registerStatus } from './commands/status.ts';
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerBackfill(program);
   registerDown(program);
   registerLint(program);
+  registerPlan(program);
   registerStatus(program);
   registerUnlock(program);
   registerStart(program);

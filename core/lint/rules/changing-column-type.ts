@@ -4,7 +4,7 @@ import type { ColumnType, LintRule, Violation } from '../types.ts';
 const unlimited = (t: ColumnType) => t.modifiers.length === 0;
 
 /** Type changes PostgreSQL makes in the catalog only (binary-coercible, no rewrite, no index rebuild). */
-function catalogOnly(from: ColumnType, to: ColumnType): boolean {
+export function catalogOnlyTypeChange(from: ColumnType, to: ColumnType): boolean {
   if (from.array !== to.array) return false;
   const [f, t] = [from.name, to.name];
   const widened = unlimited(to) || (to.modifiers[0] ?? 0) >= (from.modifiers[0] ?? Number.POSITIVE_INFINITY);
@@ -44,7 +44,7 @@ export const changingColumnType: LintRule = {
       const to = columnType(def?.typeName);
       const from = context.facts.columnType(alter.table, cmd.name);
       const using = def?.raw_default !== undefined;
-      if (from && !using && catalogOnly(from, to)) continue;
+      if (from && !using && catalogOnlyTypeChange(from, to)) continue;
       const column = `${sqlName(alter.table)}.${sqlName(cmd.name)}`;
       const change = from ? `from ${typeText(from)} to ${typeText(to)}` : `to ${typeText(to)}`;
       violations.push({

@@ -1,18 +1,9 @@
+import { LOCK_MODES } from '../../plan/lock-levels.ts';
 import { relationKey, sqlName } from '../ast.ts';
 import type { LintRule } from '../types.ts';
 
-// LOCKMODE numbers (lockdefs.h); SHARE (5) and stronger conflict with ROW EXCLUSIVE, so they block writes.
-const MODES = [
-  '',
-  'ACCESS SHARE',
-  'ROW SHARE',
-  'ROW EXCLUSIVE',
-  'SHARE UPDATE EXCLUSIVE',
-  'SHARE',
-  'SHARE ROW EXCLUSIVE',
-  'EXCLUSIVE',
-  'ACCESS EXCLUSIVE',
-];
+// LOCKMODE numbers (lockdefs.h) count from 1 in LOCK_MODES' order; SHARE (5) and stronger conflict with
+// ROW EXCLUSIVE, so they block writes.
 const BLOCKS_WRITES = 5;
 
 /** LOCK TABLE in a mode that blocks writes, held until the migration commits. */
@@ -33,7 +24,7 @@ export const lockTable: LintRule = {
       .map((r: { RangeVar?: unknown }) => relationKey(r.RangeVar as Record<string, string>))
       .filter((t: string) => !context.facts.isNewTable(t));
     if (tables.length === 0) return [];
-    const mode = MODES[lock.mode ?? 8] ?? 'ACCESS EXCLUSIVE';
+    const mode = LOCK_MODES[(lock.mode ?? 8) - 1] ?? 'ACCESS EXCLUSIVE';
     return [
       {
         message: `LOCK TABLE ${tables.map(sqlName).join(', ')} IN ${mode} MODE blocks ${mode === 'ACCESS EXCLUSIVE' ? 'reads and writes' : 'writes'} until the migration commits`,
