@@ -5,7 +5,15 @@ import { type Node, strings } from './ast.ts';
  * non-volatile default once in the catalog (no rewrite); a volatile one is evaluated per row, which
  * rewrites the table under ACCESS EXCLUSIVE.
  */
-export type Volatility = 'stable' | 'volatile' | { readonly unknown: string };
+export type Volatility =
+  | 'stable'
+  | 'volatile'
+  | { readonly unknown: string }
+  /** A function zerodown does not know and no earlier CREATE FUNCTION declares: VOLATILE, as PostgreSQL's default. */
+  | { readonly undeclared: string };
+
+/** What earlier migrations declared about a function (`SchemaFacts.functionVolatility`). */
+export type DeclaredVolatility = (name: string) => 'immutable' | 'stable' | 'volatile' | undefined;
 
 // Volatile functions people put in defaults (pg_proc.provolatile = 'v', and common extensions).
 const VOLATILE = new Set([
@@ -57,48 +65,109 @@ const STABLE = new Set([
   'current_database',
   'current_schema',
   'inet_client_addr',
+  'format',
+  'concat_ws',
+  'replace',
+  'trim',
+  'btrim',
+  'ltrim',
+  'rtrim',
+  'substr',
+  'substring',
+  'left',
+  'right',
+  'repeat',
+  'lpad',
+  'rpad',
+  'initcap',
+  'split_part',
+  'regexp_replace',
+  'string_to_array',
+  'array_to_string',
+  'to_char',
+  'to_number',
+  'date_part',
+  'extract',
+  'age',
+  'make_timestamp',
+  'make_timestamptz',
+  'floor',
+  'ceil',
+  'ceiling',
+  'trunc',
+  'sign',
+  'mod',
+  'power',
+  'sqrt',
+  'encode',
+  'decode',
+  'sha256',
+  'sha512',
+  'array_length',
+  'cardinality',
+  'int4range',
+  'int8range',
+  'numrange',
+  'tsrange',
+  'tstzrange',
+  'daterange',
+  'uuid_nil',
+  'jsonb_object',
+  'json_object',
+  'row_to_json',
 ]);
 
 function combine(parts: Volatility[]): Volatility {
   if (parts.includes('volatile')) return 'volatile';
-  return parts.find((p) => typeof p === 'object') ?? 'stable';
+  return (
+    parts.find((p) => typeof p === 'object' && 'undeclared' in p) ??
+    parts.find((p) => typeof p === 'object') ??
+    'stable'
+  );
 }
 
 /**
  * Classifies a default expression's parse tree: `stable` for constants, casts and stable functions
- * (`now()`), `volatile` for `gen_random_uuid()` and friends, `{ unknown }` naming a function zerodown
- * does not know.
+ * (`now()`, or one an earlier CREATE FUNCTION declared IMMUTABLE or STABLE), `volatile` for
+ * `gen_random_uuid()` and friends, `{ undeclared }` naming a function zerodown knows nothing about
+ * (VOLATILE, PostgreSQL's default), `{ unknown }` for an expression it cannot read.
  *
  * @example
  * defaultVolatility({ FuncCall: { funcname: [{ String: { sval: 'now' } }] } }); // 'stable'
  */
-export function defaultVolatility(expression: Node | undefined): Volatility {
+export function defaultVolatility(
+  expression: Node | undefined,
+  declared: DeclaredVolatility = () => undefined,
+): Volatility {
   if (!expression || typeof expression !== 'object') return 'stable';
+  const inner = (e: Node | undefined) => defaultVolatility(e, declared);
   const [kind, body] = Object.entries(expression)[0] ?? [];
   switch (kind) {
     case 'A_Const':
     case 'SQLValueFunction':
       return 'stable';
     case 'TypeCast':
-      return defaultVolatility(body?.arg);
+      return inner(body?.arg);
     case 'FuncCall': {
-      const name = (strings(body?.funcname).at(-1) ?? '').toLowerCase();
-      const args = combine((body?.args ?? []).map(defaultVolatility));
-      if (VOLATILE.has(name)) return 'volatile';
-      if (STABLE.has(name)) return args;
-      return args === 'volatile' ? 'volatile' : { unknown: `${name}()` };
+      const names = strings(body?.funcname);
+      const name = (names.at(-1) ?? '').toLowerCase();
+      const args = combine((body?.args ?? []).map(inner));
+      const own = declared(names.filter((n) => n !== 'public').join('.'));
+      if (own === 'volatile' || (own === undefined && VOLATILE.has(name))) return 'volatile';
+      if (own !== undefined || STABLE.has(name)) return args;
+      return args === 'volatile' ? 'volatile' : { undeclared: `${names.join('.')}()` };
     }
     case 'A_Expr':
-      return combine([defaultVolatility(body?.lexpr), defaultVolatility(body?.rexpr)]);
+      return combine([inner(body?.lexpr), inner(body?.rexpr)]);
     case 'A_ArrayExpr':
-      return combine((body?.elements ?? []).map(defaultVolatility));
+      return combine((body?.elements ?? []).map(inner));
     case 'List':
-      return combine((body?.items ?? []).map(defaultVolatility));
+      return combine((body?.items ?? []).map(inner));
     case 'CoalesceExpr':
     case 'MinMaxExpr':
-      return combine((body?.args ?? []).map(defaultVolatility));
+      return combine((body?.args ?? []).map(inner));
     case 'BoolExpr':
-      return combine((body?.args ?? []).map(defaultVolatility));
+      return combine((body?.args ?? []).map(inner));
     default:
       return { unknown: kind ?? 'expression' };
   }

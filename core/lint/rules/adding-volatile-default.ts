@@ -8,7 +8,7 @@ export const addingVolatileDefault: LintRule = {
   id: 'adding-volatile-default',
   title: 'ADD COLUMN with a volatile default, serial, identity or stored generated column',
   severity: { expand: 'error', contract: 'error' },
-  why: 'PostgreSQL 11+ adds a column with a constant or stable default (now()) by writing the default once in the catalog. A default computed per row (gen_random_uuid(), random(), clock_timestamp(), nextval() behind serial, an identity, a stored generated column) makes PostgreSQL rewrite the whole table and its indexes under an ACCESS EXCLUSIVE lock: no reads or writes until it is done.',
+  why: 'PostgreSQL 11+ adds a column with a constant or stable default (now()) by writing the default once in the catalog. A default computed per row (gen_random_uuid(), random(), clock_timestamp(), nextval() behind serial, an identity, a stored generated column) makes PostgreSQL rewrite the whole table and its indexes under an ACCESS EXCLUSIVE lock: no reads or writes until it is done. A function zerodown does not know counts as volatile, as CREATE FUNCTION makes it unless it says IMMUTABLE or STABLE; a CREATE FUNCTION … STABLE (or IMMUTABLE) in an earlier migration tells zerodown otherwise.',
   hint: 'ALTER TABLE orders ADD COLUMN public_id uuid; -- then backfill it in batches, then SET DEFAULT gen_random_uuid() for new rows',
   examples: {
     unsafe: {
@@ -31,9 +31,11 @@ export const addingVolatileDefault: LintRule = {
         if (k.contype === 'CONSTR_IDENTITY') cause = 'an identity column';
         if (k.contype === 'CONSTR_GENERATED' && k.generated_kind !== 'v') cause = 'a stored generated column';
         if (k.contype === 'CONSTR_DEFAULT') {
-          const volatility = defaultVolatility(k.raw_expr);
+          const volatility = defaultVolatility(k.raw_expr, (name) => context.facts.functionVolatility(name));
           if (volatility === 'volatile') cause = 'a volatile default';
-          else if (typeof volatility === 'object' && !cause) {
+          else if (typeof volatility === 'object' && 'undeclared' in volatility) {
+            cause = `default ${volatility.undeclared}, which no earlier migration declares IMMUTABLE or STABLE (CREATE FUNCTION is VOLATILE unless it says otherwise), so zerodown counts it as volatile`;
+          } else if (typeof volatility === 'object' && !cause) {
             violations.push({
               message: `ADD COLUMN ${target} with default ${volatility.unknown}: zerodown cannot tell whether it is volatile; if it is, PostgreSQL rewrites ${sqlName(c.table)} under ACCESS EXCLUSIVE`,
               hint: safe,

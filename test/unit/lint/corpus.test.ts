@@ -63,8 +63,8 @@ beforeAll(async () => {
 const rulesIn = (file: string, severity: 'error' | 'warning') =>
   [...new Set(findings.filter((f) => f.file === file && f.severity === severity).map((f) => f.rule))].sort();
 
-describe('the lint corpus (one shop, 111 migrations, linted as one directory)', () => {
-  it('has at least 60 files, both phases, about half safe and half dangerous in each', () => {
+describe('the lint corpus (one shop, 121 migrations, linted as one directory)', () => {
+  it('has at least 60 files, both phases, at least two in five safe and two in five dangerous', () => {
     expect(expected.length).toBeGreaterThanOrEqual(60);
     for (const phase of ['expand', 'contract'] as const) {
       const inPhase = expected.filter((e) => e.phase === phase);
@@ -72,7 +72,9 @@ describe('the lint corpus (one shop, 111 migrations, linted as one directory)', 
       expect(inPhase.filter((e) => e.errors.length > 0).length).toBeGreaterThanOrEqual(10);
     }
     const safe = expected.filter((e) => e.errors.length === 0).length;
-    expect(Math.abs(safe - (expected.length - safe))).toBeLessThanOrEqual(6);
+    // each rule has two dangerous cases and one safe one, so the dangerous side may be the larger
+    expect(safe / expected.length).toBeGreaterThanOrEqual(0.4);
+    expect(safe / expected.length).toBeLessThanOrEqual(0.6);
   });
 
   it('classifies every file right: exactly the expected error rules, and warnings where a file lists them', async () => {

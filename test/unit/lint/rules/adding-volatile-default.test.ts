@@ -1,5 +1,7 @@
+import { describe, expect, it } from 'vitest';
 import { addingVolatileDefault } from '../../../../core/lint/rules/adding-volatile-default.ts';
 import { describeRule } from '../cases.ts';
+import { severitiesOf } from '../lint-sql.ts';
 
 describeRule(addingVolatileDefault, {
   unsafe: [
@@ -21,7 +23,16 @@ describeRule(addingVolatileDefault, {
     { sql: "ALTER TABLE orders ADD COLUMN ref text DEFAULT 'o-' || nextval('order_refs');" },
     {
       sql: 'ALTER TABLE orders ADD COLUMN legacy int DEFAULT my_counter();',
-      message: /default my_counter\(\): zerodown cannot tell whether it is volatile/,
+      message: /default my_counter\(\), which no earlier migration declares IMMUTABLE or STABLE/,
+    },
+    {
+      before: ["CREATE FUNCTION app.next_ref() RETURNS text LANGUAGE sql AS $$ SELECT 'r' $$;"],
+      sql: 'ALTER TABLE orders ADD COLUMN ref text DEFAULT app.next_ref();',
+    },
+    {
+      before: ['CREATE FUNCTION shard() RETURNS int VOLATILE LANGUAGE sql AS $$ SELECT 1 $$;'],
+      sql: 'ALTER TABLE orders ADD COLUMN shard int DEFAULT shard();',
+      message: /volatile default/,
     },
   ],
   safe: [
@@ -35,5 +46,27 @@ describeRule(addingVolatileDefault, {
       sql: 'CREATE TABLE refunds (id bigint);\nALTER TABLE refunds ADD COLUMN token uuid DEFAULT gen_random_uuid();',
     },
     { sql: 'ALTER TABLE orders ALTER COLUMN token SET DEFAULT gen_random_uuid();' },
+    {
+      before: ["CREATE FUNCTION app.region() RETURNS text STABLE LANGUAGE sql AS $$ SELECT 'eu' $$;"],
+      sql: 'ALTER TABLE orders ADD COLUMN region text DEFAULT app.region();',
+    },
+    {
+      before: [
+        'CREATE OR REPLACE FUNCTION tax_rate() RETURNS numeric IMMUTABLE LANGUAGE sql AS $$ SELECT 0.2 $$;',
+      ],
+      sql: 'ALTER TABLE orders ADD COLUMN tax numeric DEFAULT tax_rate() * 100;',
+    },
+    { sql: "ALTER TABLE orders ADD COLUMN label text DEFAULT format('o-%s', 'x');" },
   ],
+});
+
+describe('adding-volatile-default levels', () => {
+  it('an undeclared function in a default is an error (volatile), an expression it cannot read a warning', async () => {
+    const rule = 'adding-volatile-default';
+    expect(
+      await severitiesOf(rule, 'ALTER TABLE orders ADD COLUMN legacy int DEFAULT my_counter();'),
+    ).toEqual(['error']);
+    const unreadable = 'ALTER TABLE orders ADD COLUMN legacy int DEFAULT (SELECT max(id) FROM customers);';
+    expect(await severitiesOf(rule, unreadable)).toEqual(['warning']);
+  });
 });
