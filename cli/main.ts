@@ -2,6 +2,7 @@ import { setFlagsFromString } from 'node:v8';
 import { Command, CommanderError } from 'commander';
 import { InvalidInput, ZerodownError } from '../core/errors.ts';
 import { registerBackfill } from './commands/backfill.ts';
+import { registerBaseline } from './commands/baseline.ts';
 import { registerCreate } from './commands/create.ts';
 import { registerDown } from './commands/down.ts';
 import { registerGate } from './commands/gate.ts';
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerLint(program);
   registerPlan(program);
   registerStatus(program);
+  registerBaseline(program);
   registerUnlock(program);
   registerStart(program);
   registerGate(program);

@@ -63,7 +63,7 @@ export function assertInOrder(
  * assertKnownVersion(migrations, options.to, '--to');
  */
 export function assertKnownVersion(
-  migrations: readonly Migration[],
+  migrations: readonly Pick<Migration, 'version'>[],
   version: string | undefined,
   what: string,
   also: readonly string[] = [],

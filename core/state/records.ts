@@ -41,7 +41,10 @@ export async function readApplied(client: pg.ClientBase): Promise<AppliedMigrati
 }
 
 /** Refuses to go on when an applied migration's file changed since it was applied (drift). */
-export function assertNoDrift(migrations: readonly Migration[], applied: readonly AppliedMigration[]): void {
+export function assertNoDrift(
+  migrations: readonly Pick<Migration, 'id' | 'checksum' | 'file'>[],
+  applied: readonly AppliedMigration[],
+): void {
   const byId = new Map(migrations.map((m) => [m.id, m]));
   const drifted = applied.filter((a) => {
     const file = byId.get(a.id);
@@ -79,6 +82,31 @@ export async function recordApplied(
   );
 }
 
+/**
+ * Records a migration another tool applied as applied, without running it (`zerodown baseline`): when
+ * that tool applied it (now when its history has no time) and how long it took (0 when unknown).
+ */
+export async function recordBaselined(
+  client: pg.ClientBase,
+  migration: Pick<Migration, 'version' | 'name' | 'phase' | 'file' | 'checksum'>,
+  details: { executionId: string; appliedAt?: Date; durationMs?: number },
+): Promise<void> {
+  await client.query(
+    `INSERT INTO zerodown.migrations (version, name, phase, file, checksum, applied_at, duration_ms, execution_id)
+     VALUES ($1, $2, $3, $4, $5, coalesce($6, now()), $7, $8)`,
+    [
+      migration.version,
+      migration.name,
+      migration.phase,
+      migration.file,
+      migration.checksum,
+      details.appliedAt ?? null,
+      Math.round(details.durationMs ?? 0),
+      details.executionId,
+    ],
+  );
+}
+
 /** Marks an applied migration rolled back (its row stays, as history). */
 export async function recordRolledBack(
   client: pg.ClientBase,
@@ -94,7 +122,12 @@ export async function recordRolledBack(
 /** Appends to `zerodown.events`, the tool's own history (rollback stops, partial applies, overrides). */
 export async function recordEvent(
   client: pg.ClientBase,
-  event: { executionId: string; event: string; migration?: Migration | AppliedMigration; detail?: string },
+  event: {
+    executionId: string;
+    event: string;
+    migration?: Pick<Migration, 'version' | 'phase' | 'file'>;
+    detail?: string;
+  },
 ): Promise<void> {
   await client.query(
     'INSERT INTO zerodown.events (execution_id, event, version, phase, file, detail) VALUES ($1, $2, $3, $4, $5, $6)',
