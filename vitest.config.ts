@@ -34,6 +34,16 @@ export default defineConfig({
         },
       },
       {
+        // the fault matrices (npm run test:faults): whole runs killed and run again, minutes in all
+        test: {
+          name: 'faults',
+          include: ['test/faults/**/*.test.ts'],
+          globalSetup: dbSetup,
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
+        },
+      },
+      {
         // synthesizing a stack takes seconds, more on a loaded machine
         test: {
           name: 'infra',
