@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { BuildOptions } from 'esbuild';
 import { CONFIG_FILE } from '../core/lint/config.ts';
 import { PRECOMPILED_DIR } from '../core/migrations/precompiled.ts';
-import type { TaskName } from '../lambdas/task-handlers.ts';
+import type { AnyTaskName as TaskName } from '../lambdas/task-handlers.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);

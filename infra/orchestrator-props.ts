@@ -8,8 +8,40 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { DatabaseTls } from '../lambdas/aws/database-secret.ts';
 import type { BackfillMapMode } from './state-machine.ts';
 
+/**
+ * The fleet mode of {@link MigrationOrchestrator}: one release across many databases (tenants, shards,
+ * regions), a canary first, then waves within a failure budget, one gate for the whole fleet.
+ * @see docs/fleet.md
+ */
+export interface FleetProps {
+  /**
+   * The secrets of the fleet's targets (RDS-style JSON each, like `databaseSecret`): the task functions
+   * may read these and no other; a target of the execution input names one by `secretArn`.
+   */
+  readonly targetSecrets: readonly secretsmanager.ISecret[];
+  /**
+   * Targets rolled out at once in a wave (the Distributed Maps' MaxConcurrency).
+   * @default 8
+   * @see https://docs.aws.amazon.com/step-functions/latest/dg/state-map-distributed.html
+   */
+  readonly maxConcurrency?: number;
+  /**
+   * Failed targets a wave (after the canary) tolerates, in percent of the wave, when the execution
+   * input does not say (`toleratedFailurePercentage`). Above it the rollout stops.
+   * @default 10
+   * @see https://docs.aws.amazon.com/step-functions/latest/dg/maprun-fail-threshold.html
+   */
+  readonly toleratedFailurePercentage?: number;
+}
+
 /** Properties of {@link MigrationOrchestrator}. */
 export interface MigrationOrchestratorProps {
+  /**
+   * Deploys the fleet workflow instead of the single-database one: its targets come from the execution
+   * input and reach their databases through `targetSecrets`; `databaseSecret` is then not given.
+   * @default - one database, `databaseSecret`
+   */
+  readonly fleet?: FleetProps;
   /**
    * The database secret: RDS-style JSON `{ host, port, username, password, dbname }` (what RDS, Aurora and
    * `rds.DatabaseSecret` store). Give this or `databaseSecretArn`. The tasks may read this secret and no other.

@@ -13,13 +13,15 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { ENV } from '../lambdas/aws/deps.ts';
 import { SCHEDULED_CONTRACT_INPUT } from '../lambdas/input.ts';
-import type { TaskName } from '../lambdas/task-handlers.ts';
+import { FLEET_TASK_NAMES, type FleetTaskName, TASK_NAMES, type TaskName } from '../lambdas/task-handlers.ts';
 import { DEFAULT_TASK_SETTINGS, RESERVE_MS } from '../lambdas/tasks/settings.ts';
+import { fleetSettings } from './fleet-settings.ts';
 import { acknowledgeOrchestratorFindings } from './nag.ts';
 import type { MigrationOrchestratorProps } from './orchestrator-props.ts';
 import { buildWorkflowDefinition } from './state-machine.ts';
 import { TaskFunctions } from './task-functions.ts';
 import { TaskEndpoints } from './vpc-endpoints.ts';
+import { buildFleetDefinition } from './workflow/fleet.ts';
 
 const LAMBDA_LIMIT = Duration.minutes(15);
 
@@ -47,7 +49,8 @@ export class MigrationOrchestrator extends Construct implements ec2.IConnectable
   /** The workflow; start it with `zerodown start --state-machine-arn <its ARN>`. */
   readonly stateMachine: sfn.StateMachine;
   /** The task functions, by task name (each has `ZERODOWN_TASK`). */
-  readonly functions: Readonly<Record<TaskName, lambda.IFunction>>;
+  readonly functions: Readonly<Record<TaskName, lambda.IFunction>> &
+    Readonly<Partial<Record<FleetTaskName, lambda.IFunction>>>;
   /** The task functions' network access: allow it into the database. */
   readonly connections: ec2.Connections;
   /** The contract schedule, when `contractSchedule` was given. */
@@ -57,7 +60,8 @@ export class MigrationOrchestrator extends Construct implements ec2.IConnectable
 
   constructor(scope: Construct, id: string, props: MigrationOrchestratorProps) {
     super(scope, id);
-    const secret = this.resolveSecret(props);
+    const fleet = props.fleet ? fleetSettings(props) : undefined;
+    const secrets = fleet ? fleet.secrets : [this.resolveSecret(props)];
     const defaults = DEFAULT_TASK_SETTINGS;
     const lockTimeout = props.lockTimeout ?? Duration.millis(defaults.lockTimeoutMs);
     const statementTimeout = props.statementTimeout ?? Duration.millis(defaults.statementTimeoutMs);
@@ -102,7 +106,7 @@ export class MigrationOrchestrator extends Construct implements ec2.IConnectable
     this.connections = new ec2.Connections({ securityGroups });
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
     const environment: Record<string, string> = {
-      [ENV.secretArn]: secret.secretArn,
+      ...(fleet ? {} : { [ENV.secretArn]: secrets[0]!.secretArn }),
       [ENV.tls]: props.databaseTls ?? 'verify-full',
       [ENV.lockTimeoutMs]: String(lockTimeout.toMilliseconds()),
       [ENV.statementTimeoutMs]: String(statementTimeout.toMilliseconds()),
@@ -117,8 +121,9 @@ export class MigrationOrchestrator extends Construct implements ec2.IConnectable
       vpc: props.vpc,
       vpcSubnets: props.vpcSubnets,
       securityGroups,
-      secret,
-      secretKey: props.databaseSecretKey ?? secret.encryptionKey,
+      secrets,
+      secretKey: props.databaseSecretKey ?? (fleet ? undefined : secrets[0]!.encryptionKey),
+      tasks: fleet ? [...TASK_NAMES, ...FLEET_TASK_NAMES] : TASK_NAMES,
       environment,
       noticeTopic: props.noticeTopic,
       logRetention,
@@ -134,17 +139,20 @@ export class MigrationOrchestrator extends Construct implements ec2.IConnectable
       });
     }
     this.logGroup = new logs.LogGroup(this, 'StateMachineLogs', { retention: logRetention });
+    const workflowProps = {
+      functions: tasks.functions,
+      gateTimeout,
+      gateHeartbeat: props.gateHeartbeat,
+      maxPartitions,
+      backfillMap,
+      indexBuildPollInterval: props.indexBuildPollInterval ?? Duration.minutes(1),
+    };
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineType: sfn.StateMachineType.STANDARD,
       definitionBody: sfn.DefinitionBody.fromChainable(
-        buildWorkflowDefinition(this, {
-          functions: tasks.functions,
-          gateTimeout,
-          gateHeartbeat: props.gateHeartbeat,
-          maxPartitions,
-          backfillMap,
-          indexBuildPollInterval: props.indexBuildPollInterval ?? Duration.minutes(1),
-        }),
+        fleet
+          ? buildFleetDefinition(this, { ...workflowProps, ...fleet.definition })
+          : buildWorkflowDefinition(this, workflowProps),
       ),
       // task tokens, plans and errors stay out of the logs: only state transitions are logged
       logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
@@ -195,7 +203,7 @@ export class MigrationOrchestrator extends Construct implements ec2.IConnectable
       roles: Object.values(tasks.functions).map((fn) => fn.role!),
       gateRole: tasks.functions.gate.role!,
       encryptedTopic: props.noticeTopic?.masterKey !== undefined,
-      distributedMap: backfillMap === 'distributed',
+      distributedMap: fleet !== undefined || backfillMap === 'distributed',
     });
   }
 

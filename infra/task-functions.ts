@@ -8,11 +8,11 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { ENV } from '../lambdas/aws/deps.ts';
-import { TASK_NAMES, type TaskName } from '../lambdas/task-handlers.ts';
+import { type AnyTaskName, type FleetTaskName, TASK_NAMES, type TaskName } from '../lambdas/task-handlers.ts';
 import { bundleTask } from './bundle.ts';
 
 /** How long each task's function may run. Schema and backfill work stop well before (statement timeout, budgets). */
-export const TASK_TIMEOUTS: Readonly<Record<TaskName, Duration>> = {
+export const TASK_TIMEOUTS: Readonly<Record<AnyTaskName, Duration>> = {
   plan: Duration.minutes(5),
   acquireLock: Duration.minutes(1),
   expand: Duration.minutes(15),
@@ -23,6 +23,8 @@ export const TASK_TIMEOUTS: Readonly<Record<TaskName, Duration>> = {
   contract: Duration.minutes(15),
   rollback: Duration.minutes(15),
   releaseLock: Duration.minutes(1),
+  fleetPlan: Duration.minutes(1),
+  fleetRecord: Duration.minutes(1),
 };
 
 /**
@@ -92,8 +94,11 @@ export interface TaskFunctionsProps {
   readonly vpc: ec2.IVpc;
   readonly vpcSubnets?: ec2.SubnetSelection;
   readonly securityGroups: ec2.ISecurityGroup[];
-  readonly secret: secretsmanager.ISecret;
-  /** The customer-managed key of the secret: kms:Decrypt through Secrets Manager. */
+  /** The database secrets the tasks may read: the one database's, or every fleet target's. */
+  readonly secrets: readonly secretsmanager.ISecret[];
+  /** The tasks to build. @default TASK_NAMES (the single-database workflow) */
+  readonly tasks?: readonly AnyTaskName[];
+  /** The customer-managed key of the secrets: kms:Decrypt through Secrets Manager. */
   readonly secretKey?: kms.IKey;
   /** Environment shared by every task (settings, database options). */
   readonly environment: Readonly<Record<string, string>>;
@@ -109,7 +114,7 @@ export interface TaskFunctionsProps {
  * CDK's API and never pulled), with the migrations. The asset's hash is the output's, so a changed
  * migration, handler or setting makes a new asset.
  */
-function taskCode(task: TaskName, props: TaskFunctionsProps): lambda.Code {
+function taskCode(task: AnyTaskName, props: TaskFunctionsProps): lambda.Code {
   return lambda.Code.fromAsset(props.migrationsDir, {
     assetHashType: AssetHashType.OUTPUT,
     bundling: {
@@ -134,13 +139,14 @@ function taskCode(task: TaskName, props: TaskFunctionsProps): lambda.Code {
  * const { functions } = new TaskFunctions(this, 'Tasks', { migrationsDir, vpc, securityGroups, secret, environment, logRetention });
  */
 export class TaskFunctions extends Construct {
-  readonly functions: Readonly<Record<TaskName, lambda.Function>>;
+  readonly functions: Readonly<Record<TaskName, lambda.Function>> &
+    Readonly<Partial<Record<FleetTaskName, lambda.Function>>>;
 
   constructor(scope: Construct, id: string, props: TaskFunctionsProps) {
     super(scope, id);
-    const functions: Partial<Record<TaskName, lambda.Function>> = {};
+    const functions: Partial<Record<AnyTaskName, lambda.Function>> = {};
     const networkInterfaceStatements = vpcNetworkInterfaceStatements(this, props);
-    for (const task of TASK_NAMES) {
+    for (const task of props.tasks ?? TASK_NAMES) {
       const name = task.charAt(0).toUpperCase() + task.slice(1);
       const logGroup = new logs.LogGroup(this, `${name}Logs`, {
         retention: props.logRetention,
@@ -152,7 +158,7 @@ export class TaskFunctions extends Construct {
       });
       logGroup.grantWrite(role);
       for (const statement of networkInterfaceStatements) role.addToPolicy(statement);
-      props.secret.grantRead(role);
+      for (const secret of props.secrets) secret.grantRead(role);
       if (props.secretKey) role.addToPrincipalPolicy(decryptThroughSecretsManager(props.secretKey));
       if (task === 'gate') props.noticeTopic?.grantPublish(role);
       const fn = new lambda.Function(this, `${name}Function`, {

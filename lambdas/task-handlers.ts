@@ -1,5 +1,6 @@
 import { backfillChunkTask, finishBackfillsTask, prepareBackfillTask } from './tasks/backfill.ts';
 import type { TaskDeps, TaskHandler } from './tasks/define-task.ts';
+import { fleetPlanTask, fleetRecordTask } from './tasks/fleet.ts';
 import { gateTask } from './tasks/gate.ts';
 import { acquireLockTask, releaseLockTask } from './tasks/lock.ts';
 import { migrationSource } from './tasks/migrations.ts';
@@ -32,6 +33,15 @@ export const TASK_NAMES = [
 export type TaskName = (typeof TASK_NAMES)[number];
 
 /**
+ * The tasks only the fleet workflow has (FleetOrchestrator): `fleetPlan` splits the fleet into its
+ * canary and waves, `fleetRecord` writes a target's step into that target's own records.
+ */
+export const FLEET_TASK_NAMES = ['fleetPlan', 'fleetRecord'] as const;
+export type FleetTaskName = (typeof FLEET_TASK_NAMES)[number];
+/** Any task of either workflow. */
+export type AnyTaskName = TaskName | FleetTaskName;
+
+/**
  * Builds every task handler from its dependencies: the same code runs in Lambda (`lambdas/<task>.ts`,
  * with Secrets Manager, TLS and a Powertools logger) and in the local runner (a database URL, a log).
  * Each task is a `defineTask` (lambdas/tasks/define-task.ts): it validates its event, connects, holds its
@@ -44,7 +54,7 @@ export type TaskName = (typeof TASK_NAMES)[number];
  *   leaseTtlMs: 120_000, chunkBudgetMs: 20_000 } });
  * const plan = await handlers.plan({ input: { release: 'v42' }, executionId: 'local-v42' });
  */
-export function createTaskHandlers(deps: TaskDeps): Record<TaskName, TaskHandler> {
+export function createTaskHandlers(deps: TaskDeps): Record<AnyTaskName, TaskHandler> {
   const migrations = migrationSource(deps.migrationsDir);
   return {
     plan: planTask(deps, migrations),
@@ -57,5 +67,7 @@ export function createTaskHandlers(deps: TaskDeps): Record<TaskName, TaskHandler
     contract: schemaPhaseTask('contract')(deps, migrations),
     rollback: rollbackTask(deps, migrations),
     releaseLock: releaseLockTask(deps, migrations),
+    fleetPlan: fleetPlanTask(deps, migrations),
+    fleetRecord: fleetRecordTask(deps, migrations),
   };
 }

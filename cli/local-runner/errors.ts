@@ -23,6 +23,11 @@ export class UnfaithfulDefinition extends ZerodownError {
   }
 }
 
+/** Too many items of a Map with a failure budget failed (the Map run fails this way in AWS). */
+export class FailureBudgetExceeded extends ZerodownError {
+  override name = 'States.ExceedToleratedFailureThreshold';
+}
+
 /**
  * A Lambda function error as Step Functions sees it after lambda:invoke: the error name is the
  * function's `errorType` and the cause is the JSON error document, as in AWS.

@@ -1,5 +1,6 @@
 import type { AslDefinition, TemplateFunction } from './definition.ts';
 import { type FidelityProblem, UnfaithfulDefinition } from './errors.ts';
+import { LOCAL_FAILURE_BUDGET } from './inline-map.ts';
 
 export type { FidelityProblem } from './errors.ts';
 
@@ -49,6 +50,7 @@ function checkTask(
   functions: ReadonlyMap<string, TemplateFunction>,
 ): FidelityProblem[] {
   const resource = String(state.Resource);
+  if (resource === LOCAL_FAILURE_BUDGET) return []; // toInlineMaps wrote it; handlers.ts runs it
   if (resource === LAMBDA_INVOKE || resource === LAMBDA_INVOKE_CALLBACK) {
     const name = state.Parameters?.FunctionName;
     if (typeof name !== 'string') {

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { AslDefinition, TemplateFunction } from './definition.ts';
-import { DataLimitExceeded, LambdaFunctionError } from './errors.ts';
+import { DataLimitExceeded, FailureBudgetExceeded, LambdaFunctionError } from './errors.ts';
 import { LAMBDA_INVOKE_CALLBACK } from './guard.ts';
+import { FAILED_ITEM_MARKER, LOCAL_FAILURE_BUDGET } from './inline-map.ts';
 
 /** A task handler as `createTaskHandlers` builds it: the same code that runs in Lambda. */
 export type TaskHandler = (
@@ -93,6 +94,34 @@ async function invokeFunction(fn: TemplateFunction, handler: TaskHandler, payloa
   return JSON.parse(text);
 }
 
+/**
+ * The failure budget of a Map run inline (toInlineMaps): fails with States.ExceedToleratedFailureThreshold
+ * when more items failed than `percentage` (of all items) or `count` allow, as a Map run does in AWS;
+ * the cause names the failed items' errors.
+ */
+export function checkFailureBudget(input: Json): null {
+  const results: Json[] = Array.isArray(input?.results) ? input.results : [];
+  const failed = results.filter((result) => result?.[FAILED_ITEM_MARKER] === true);
+  const overPercentage =
+    typeof input?.percentage === 'number' &&
+    results.length > 0 &&
+    (failed.length / results.length) * 100 > input.percentage;
+  const overCount = typeof input?.count === 'number' && failed.length > input.count;
+  if (overPercentage || overCount) {
+    const errors = [...new Set(failed.map((result) => String(result.failure?.Error)))].join(', ');
+    const budget = [
+      typeof input?.percentage === 'number' ? `${input.percentage}%` : undefined,
+      typeof input?.count === 'number' ? `${input.count} items` : undefined,
+    ]
+      .filter(Boolean)
+      .join(' or ');
+    throw new FailureBudgetExceeded(
+      `${failed.length} of ${results.length} items failed (${errors}), more than the tolerated ${budget}`,
+    );
+  }
+  return null;
+}
+
 function taskStates(
   definition: { States: Record<string, Json> },
   found: [string, Json][] = [],
@@ -126,6 +155,10 @@ export function localTaskHandlers(
 ): Record<string, (input: Json) => Promise<Json>> {
   const overrides: Record<string, (input: Json) => Promise<Json>> = {};
   for (const [stateName, state] of taskStates(definition)) {
+    if (state.Resource === LOCAL_FAILURE_BUDGET) {
+      overrides[stateName] = async (input: Json) => checkFailureBudget(input);
+      continue;
+    }
     const direct = String(state.Resource).startsWith('arn:aws:lambda:');
     const callback = state.Resource === LAMBDA_INVOKE_CALLBACK;
     overrides[stateName] = async (input: Json) => {

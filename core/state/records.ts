@@ -236,3 +236,23 @@ export async function countStatementStarts(
   );
   return { ever: Number(rows[0]?.ever ?? 0), thisExecution: Number(rows[0]?.mine ?? 0) };
 }
+
+/**
+ * The events of a kind that the latest execution recording that kind wrote, oldest first (a fleet
+ * target's records of its last rollout).
+ *
+ * @example
+ * const records = await readLatestExecutionEvents(client, 'fleet_target');
+ */
+export async function readLatestExecutionEvents(
+  client: pg.ClientBase,
+  event: string,
+): Promise<{ at: Date; executionId: string; detail: string | null }[]> {
+  const { rows } = await client.query<{ at: Date; execution_id: string; detail: string | null }>(
+    `SELECT at, execution_id, detail FROM zerodown.events
+      WHERE event = $1 AND execution_id = (SELECT execution_id FROM zerodown.events WHERE event = $1 ORDER BY id DESC LIMIT 1)
+      ORDER BY id`,
+    [event],
+  );
+  return rows.map((row) => ({ at: row.at, executionId: row.execution_id, detail: row.detail }));
+}

@@ -68,6 +68,7 @@ export function backfillStage(ctx: WorkflowContext, exits: WaysOut): WorkflowSta
       'job.$': '$$.Map.Item.Value',
       'executionId.$': '$.plan.executionId',
       'release.$': '$.plan.release',
+      ...ctx.target?.payload,
     },
     maxConcurrency: props.maxPartitions,
     resultPath: '$.backfill.results',

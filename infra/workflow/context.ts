@@ -2,15 +2,16 @@ import type { Duration } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import type { TaskName } from '../../lambdas/task-handlers.ts';
+import type { FleetTaskName, TaskName } from '../../lambdas/task-handlers.ts';
 
 /** How the Backfill Map runs its partitions. */
 export type BackfillMapMode = 'inline' | 'distributed';
 
 /** What the workflow definition is built from. */
 export interface WorkflowDefinitionProps {
-  /** The Lambda function of every task. */
-  readonly functions: Readonly<Record<TaskName, lambda.IFunction>>;
+  /** The Lambda function of every task (the fleet workflow's own tasks too, when it is built). */
+  readonly functions: Readonly<Record<TaskName, lambda.IFunction>> &
+    Readonly<Partial<Record<FleetTaskName, lambda.IFunction>>>;
   /** How long a gate waits for a decision (its TimeoutSeconds). */
   readonly gateTimeout: Duration;
   /** When set, the gate fails unless SendTaskHeartbeat comes at least this often. */
@@ -23,11 +24,27 @@ export interface WorkflowDefinitionProps {
   readonly indexBuildPollInterval: Duration;
 }
 
+/**
+ * Where the stages run when they run for one target of a fleet, inside a Map item: the item carries
+ * the fleet execution's id (an item of a Distributed Map is a child execution with an id of its own),
+ * the target's workflow input, and the target, which every task's payload passes on.
+ */
+export interface TargetScope {
+  /** Path of the lease owner: the fleet execution's id, put into the item by the Map's ItemSelector. */
+  readonly executionIdPath: string;
+  /** Path of the workflow input the target's Plan validates. */
+  readonly inputPath: string;
+  /** Added to every task payload (and to the state a stage rebuilds): `{ 'target.$': '$.target' }`. */
+  readonly payload: Readonly<Record<string, string>>;
+}
+
 /** What every stage builder works in: the construct its states belong to, and the definition's props. */
 export interface WorkflowContext {
   /** The scope of every state (state names are the construct ids, so they stay flat). */
   readonly scope: Construct;
   readonly props: WorkflowDefinitionProps;
+  /** Set when the stages run per target of a fleet. @default - the single-database workflow */
+  readonly target?: TargetScope;
 }
 
 /**

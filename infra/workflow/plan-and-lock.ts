@@ -1,7 +1,7 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { RESULT_FIELDS } from '../../lambdas/events.ts';
 import type { WorkflowContext, WorkflowStage } from './context.ts';
-import { FAILURE, invokeTask, LOCK_PAYLOAD } from './task-state.ts';
+import { executionIdPath, FAILURE, invokeTask, lockPayload } from './task-state.ts';
 import type { WaysOut } from './ways-out.ts';
 
 /**
@@ -20,14 +20,14 @@ export function planAndLock(ctx: WorkflowContext, exits: WaysOut): WorkflowStage
     ctx,
     'Plan',
     'plan',
-    { 'input.$': '$', 'executionId.$': '$$.Execution.Id' },
+    { 'input.$': ctx.target?.inputPath ?? '$', 'executionId.$': executionIdPath(ctx) },
     { fields: RESULT_FIELDS.plan, resultPath: '$.plan' },
   );
-  const acquireLock = invokeTask(ctx, 'AcquireLock', 'acquireLock', LOCK_PAYLOAD);
+  const acquireLock = invokeTask(ctx, 'AcquireLock', 'acquireLock', lockPayload(ctx));
   plan.addCatch(exits.failed, { resultPath: FAILURE });
   const skipWhileLocked = new sfn.Pass(scope, 'SkipWhileLocked', {
     comment: 'the lock is held elsewhere and the input says ifLocked: skip',
-    parameters: { 'plan.$': '$.plan', 'skipped.$': FAILURE },
+    parameters: { 'plan.$': '$.plan', 'skipped.$': FAILURE, ...ctx.target?.payload },
   });
   skipWhileLocked.next(exits.releaseLock);
   acquireLock.addCatch(

@@ -1,7 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
-import type { TaskName } from '../../lambdas/task-handlers.ts';
+import type { AnyTaskName } from '../../lambdas/task-handlers.ts';
 import type { WorkflowContext } from './context.ts';
 
 /** Lambda errors where the function did not run (or may be re-run safely): every task is idempotent. */
@@ -36,8 +36,15 @@ export const LOCK_TIMEOUT_RETRY: sfn.RetryProps = {
 export const FAILURE = '$.failure';
 /** The payload of a task that works from the plan. */
 export const PLAN_PAYLOAD = { 'plan.$': '$.plan' };
+/** The path of the lease owner: this execution, or the fleet execution a target's item belongs to. */
+export function executionIdPath(ctx: WorkflowContext): string {
+  return ctx.target?.executionIdPath ?? '$$.Execution.Id';
+}
+
 /** The payload of AcquireLock and ReleaseLock: the lease owner and its release. */
-export const LOCK_PAYLOAD = { 'executionId.$': '$$.Execution.Id', 'release.$': '$.plan.release' };
+export function lockPayload(ctx: WorkflowContext): Record<string, string> {
+  return { 'executionId.$': executionIdPath(ctx), 'release.$': '$.plan.release' };
+}
 
 /**
  * `ResultSelector` copying each field out of the Lambda response's `Payload`.
@@ -60,8 +67,8 @@ export interface TaskStateOptions {
 }
 
 /**
- * A zerodown task state: a synchronous `lambda:invoke` of the task's function with the given payload,
- * retried on Lambda service errors (and on LockTimeout when asked).
+ * A zerodown task state: a synchronous `lambda:invoke` of the task's function with the given payload
+ * (and, for a fleet target, the target), retried on Lambda service errors (and on LockTimeout when asked).
  *
  * @example
  * const expand = invokeTask(ctx, 'Expand', 'expand', PLAN_PAYLOAD, { resultPath: '$.expand', lockTimeoutRetry: true });
@@ -69,13 +76,15 @@ export interface TaskStateOptions {
 export function invokeTask(
   ctx: WorkflowContext,
   id: string,
-  task: TaskName,
+  task: AnyTaskName,
   payload: Record<string, unknown>,
   options: TaskStateOptions = {},
 ): tasks.LambdaInvoke {
+  const lambdaFunction = ctx.props.functions[task];
+  if (!lambdaFunction) throw new Error(`the workflow definition has no function for the ${task} task`);
   const state = new tasks.LambdaInvoke(ctx.scope, id, {
-    lambdaFunction: ctx.props.functions[task],
-    payload: sfn.TaskInput.fromObject(payload),
+    lambdaFunction,
+    payload: sfn.TaskInput.fromObject({ ...payload, ...ctx.target?.payload }),
     retryOnServiceExceptions: false,
     resultSelector: options.fields ? selectPayload(options.fields) : undefined,
     resultPath: options.resultPath ?? sfn.JsonPath.DISCARD,

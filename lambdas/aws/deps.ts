@@ -71,8 +71,7 @@ export function awsTaskDeps(
   log: Log,
   clients: { secrets?: SecretsProvider; sns?: SNSClient } = {},
 ): TaskDeps {
-  const secretArn = env[ENV.secretArn];
-  if (!secretArn) throw new InvalidInput(`environment variable ${ENV.secretArn} is not set`);
+  const ownSecretArn = env[ENV.secretArn];
   const secrets = clients.secrets ?? new SecretsProvider();
   const maxAge = integer(env, ENV.secretMaxAgeSeconds, 300);
   const topicArn = env[ENV.noticeTopicArn];
@@ -80,6 +79,14 @@ export function awsTaskDeps(
   const port = env[ENV.port] ? integer(env, ENV.port, 5432) : undefined;
   return {
     connection: async (options = {}) => {
+      // a fleet task names its target's secret; the single-database workflow has one in the environment
+      if (options.target?.databaseUrl !== undefined) {
+        throw new InvalidInput(
+          `target ${options.target.name} gives a databaseUrl: deployed fleets reach their targets through a Secrets Manager secret (secretArn); databaseUrl is for local runs`,
+        );
+      }
+      const secretArn = options.target?.secretArn ?? ownSecretArn;
+      if (!secretArn) throw new InvalidInput(`environment variable ${ENV.secretArn} is not set`);
       const secret = await secrets.get<DatabaseSecretValue>(secretArn, {
         transform: 'json',
         maxAge,

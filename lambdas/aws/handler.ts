@@ -1,7 +1,13 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
 import type { Log } from '../../core/log.ts';
-import { createTaskHandlers, TASK_NAMES, type TaskHandler, type TaskName } from '../task-handlers.ts';
+import {
+  type AnyTaskName,
+  createTaskHandlers,
+  FLEET_TASK_NAMES,
+  TASK_NAMES,
+  type TaskHandler,
+} from '../task-handlers.ts';
 import { awsTaskDeps } from './deps.ts';
 
 /** The execution a task event belongs to, for the log keys. */
@@ -33,10 +39,10 @@ export function powertoolsLog(logger: Logger): Log {
  * export const handler = awsTaskHandler('expand');
  */
 export function awsTaskHandler(
-  task: TaskName,
+  task: AnyTaskName,
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): (event: unknown, context?: Context) => Promise<unknown> {
-  if (!TASK_NAMES.includes(task)) throw new Error(`unknown task ${task}`);
+  if (![...TASK_NAMES, ...FLEET_TASK_NAMES].includes(task)) throw new Error(`unknown task ${task}`);
   const logger = new Logger({ serviceName: 'zerodown' });
   let handler: TaskHandler | undefined;
   return async (event, context) => {

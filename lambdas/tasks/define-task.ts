@@ -6,6 +6,7 @@ import { InvalidInput } from '../../core/errors.ts';
 import { withTaskLocks } from '../../core/locks/hold.ts';
 import type { Log } from '../../core/log.ts';
 import type { Migration } from '../../core/migrations/types.ts';
+import { type FleetTarget, FleetTargetSchema } from '../fleet-events.ts';
 import { workBudgetMs } from './budget.ts';
 import { withDatabase } from './database.ts';
 import type { MigrationSource } from './migrations.ts';
@@ -16,8 +17,9 @@ export interface TaskDeps {
   /**
    * How to reach the database (Lambda: from the Secrets Manager secret, with TLS, cached).
    * `refresh` reads the secret again, past the cache: after a login failed (a rotated password).
+   * `target`: a fleet target's database (its secret, or its URL in local runs) instead of the one.
    */
-  connection(options?: { refresh?: boolean }): Promise<ConnectionOptions>;
+  connection(options?: { refresh?: boolean; target?: FleetTarget }): Promise<ConnectionOptions>;
   readonly migrationsDir: string;
   readonly log: Log;
   readonly settings: TaskSettings;
@@ -113,6 +115,15 @@ export function taskLog(log: Log, fields: Record<string, unknown>): Log {
 }
 
 /**
+ * The fleet target an event names (`target`, which the fleet workflow adds to every task's payload), or
+ * undefined for the single-database workflow.
+ */
+function targetOf(task: string, raw: unknown): FleetTarget | undefined {
+  const value = (raw as { target?: unknown } | null)?.target;
+  return value === undefined ? undefined : parseTaskEvent(task, FleetTargetSchema, value);
+}
+
+/**
  * Defines a task (in the spirit of Powertools' parser and middy): the handler validates the event, logs
  * with the task's keys, and gives `run` the migrations, the work budget and a `database` that connects
  * and holds the task's locks. The task file then says only what the task does.
@@ -129,20 +140,30 @@ export function taskLog(log: Log, fields: Record<string, unknown>): Log {
 export function defineTask<S extends z.ZodType, R>(definition: TaskDefinition<S, R>): Task {
   return (deps, migrations) => async (raw, context) => {
     const event = parseTaskEvent(definition.name, definition.input, raw);
-    const log = taskLog(deps.log, { task: definition.name, ...definition.logKeys?.(event) });
+    const target = targetOf(definition.name, raw);
+    const log = taskLog(deps.log, {
+      task: definition.name,
+      ...(target ? { target: target.name } : {}),
+      ...definition.logKeys?.(event),
+    });
     const locks = definition.locks?.(event);
+    // a fleet target may override lock_timeout, statement_timeout and partitions
+    const settings = { ...deps.settings, ...target?.settings };
+    const targetDeps: TaskDeps = target
+      ? { ...deps, settings, connection: (options) => deps.connection({ ...options, target }) }
+      : deps;
     return await definition.run({
       event,
       log,
-      deps,
-      settings: deps.settings,
+      deps: targetDeps,
+      settings,
       context,
-      budgetMs: workBudgetMs(deps.settings, context),
+      budgetMs: workBudgetMs(settings, context),
       migrations,
       database: (work) =>
-        withDatabase(deps, definition.name, (client, connection) =>
+        withDatabase(targetDeps, definition.name, (client, connection) =>
           locks
-            ? withTaskLocks(client, { ...locks, ttlMs: deps.settings.leaseTtlMs, log }, () =>
+            ? withTaskLocks(client, { ...locks, ttlMs: settings.leaseTtlMs, log }, () =>
                 work(client, connection),
               )
             : work(client, connection),
