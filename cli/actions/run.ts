@@ -1,3 +1,4 @@
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { formatDuration } from '../../core/duration.ts';
 import { InvalidInput } from '../../core/errors.ts';
 import { loadMigrations } from '../../core/migrations/load.ts';
@@ -27,6 +28,7 @@ export interface RunOptions extends WorkflowInputOptions {
   targetBatch?: number;
   maxPartitions?: number;
   format: 'text' | 'json';
+  history?: string;
   verbose?: boolean;
 }
 
@@ -92,6 +94,8 @@ export async function runLocal(options: RunOptions): Promise<void> {
       `no --database-url: started an embedded PostgreSQL at ${embedded.url} (gone when this run ends)`,
     );
   }
+  // the history as JSON lines, written as it happens: what is there survives a crash of this process
+  const history = options.history ? openSync(options.history, 'w') : undefined;
   try {
     const result = await runReleaseLocally({
       connection: { connection: databaseUrl! },
@@ -114,10 +118,13 @@ export async function runLocal(options: RunOptions): Promise<void> {
         : undefined,
       log,
       onEvent: print,
+      onHistory:
+        history === undefined ? undefined : (entry) => writeSync(history, `${JSON.stringify(entry)}\n`),
     });
     if (options.format === 'text') printSummary(result);
     if (result.status === 'failed') requestExit(1);
   } finally {
+    if (history !== undefined) closeSync(history);
     await embedded?.stop();
   }
 }

@@ -72,6 +72,10 @@ export function registerRun(program: Command): void {
       positiveInteger,
     )
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .option(
+      '--history <file>',
+      "write the execution's history (every state's input and output, as the Step Functions console shows it) to this file, one JSON object per line",
+    )
     .option('--verbose', 'more log lines')
     .action(async (options: RunOptions) => {
       const { runLocal } = await import('../actions/run.ts');

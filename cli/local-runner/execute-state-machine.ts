@@ -21,7 +21,7 @@ import {
 } from './handlers.ts';
 import { toInlineMaps } from './inline-map.ts';
 import { backfillProgress } from './progress.ts';
-import { trackStates } from './tracking.ts';
+import { type HistoryEntry, trackStates } from './tracking.ts';
 
 /** How to run the synthesized state machine locally. */
 export interface StateMachineExecutionOptions {
@@ -49,6 +49,8 @@ export interface StateMachineExecutionOptions {
   readonly synthesisMs?: number;
   readonly log: Log;
   readonly onEvent?: (event: LocalRunEvent) => void;
+  /** Every entry of the execution's history, in order (`zerodown run --local --history <file>`). */
+  readonly onHistory?: (entry: HistoryEntry) => void;
 }
 
 /** The end of a local run. */
@@ -171,7 +173,7 @@ export async function executeStateMachine(options: StateMachineExecutionOptions)
       Task: { Token: TASK_TOKEN_PLACEHOLDER },
     },
   });
-  const tracking = trackStates(execution.eventLogs, emit);
+  const tracking = trackStates(execution.eventLogs, emit, options.onHistory);
   let output: unknown;
   let failure: { error: string; cause: string } | undefined;
   try {

@@ -6,6 +6,7 @@ import { extractStateMachine } from './definition.ts';
 import type { LocalRunEvent } from './events.ts';
 import { executeStateMachine, type LocalRunResult } from './execute-state-machine.ts';
 import type { TaskHandler } from './handlers.ts';
+import type { HistoryEntry } from './tracking.ts';
 
 /** What `zerodown run --local` needs. */
 export interface LocalRunRequest {
@@ -20,6 +21,8 @@ export interface LocalRunRequest {
   readonly settings?: Partial<TaskSettings>;
   readonly log: Log;
   readonly onEvent?: (event: LocalRunEvent) => void;
+  /** Every entry of the execution's history (state inputs and outputs), in order. */
+  readonly onHistory?: (entry: HistoryEntry) => void;
   /** A template synthesized earlier (the user's app, or tests that synthesize once per file). @default synthesizeExampleTemplate() */
   readonly template?: object;
   /** The logical id of the state machine to run, when the template has several. */
@@ -119,5 +122,6 @@ export async function runReleaseLocally(request: LocalRunRequest): Promise<Local
     synthesisMs: (request.synthesisMs ?? 0) + Date.now() - synthStarted,
     log: request.log,
     onEvent: emit,
+    onHistory: request.onHistory,
   });
 }

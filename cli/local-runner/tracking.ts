@@ -14,6 +14,13 @@ interface Failure {
   retried: boolean;
 }
 
+/**
+ * One entry of the execution's history as aws-local-stepfunctions records it: execution started and
+ * ended, each state entered (with its input) and exited (with its output), failed, retried, caught, Map
+ * iterations. What the Step Functions console shows of an execution, minus the task parameters.
+ */
+export type HistoryEntry = Record<string, unknown>;
+
 /** What {@link trackStates} learned once the execution's event log has ended. */
 export interface TrackedRun {
   /** Total time spent in each top-level Task, Map, Parallel and Wait state. */
@@ -35,12 +42,14 @@ export interface TrackedRun {
 export async function trackStates(
   eventLogs: AsyncIterable<EventLog>,
   emit: (event: LocalRunEvent) => void,
+  onHistory?: (entry: HistoryEntry) => void,
 ): Promise<TrackedRun> {
   const enteredAt = new Map<string, number>();
   const stateMs: Record<string, number> = {};
   const failures: Failure[] = [];
   let failState: string | undefined;
   for await (const event of eventLogs) {
+    onHistory?.(event);
     const state: string | undefined = event.state?.name;
     if (!state) continue;
     const iteration: number | undefined = event.index;
