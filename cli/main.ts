@@ -9,6 +9,7 @@ import { registerGate } from './commands/gate.ts';
 import { registerLint } from './commands/lint.ts';
 import { registerPlan } from './commands/plan.ts';
 import { registerRun } from './commands/run.ts';
+import { registerSplit } from './commands/split.ts';
 import { registerStart } from './commands/start.ts';
 import { registerStatus } from './commands/status.ts';
 import { registerUnlock } from './commands/unlock.ts';
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerBackfill(program);
   registerDown(program);
   registerLint(program);
+  registerSplit(program);
   registerPlan(program);
   registerStatus(program);
   registerBaseline(program);

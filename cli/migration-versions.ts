@@ -27,3 +27,8 @@ export async function refuseTakenVersions(
     }
   }
 }
+
+/** A version from the UTC time, `YYYYMMDDHHMMSS`: what `create` and `split` name files with by default. */
+export function utcVersion(date = new Date()): string {
+  return date.toISOString().replace(/\D/g, '').slice(0, 14);
+}

@@ -9,7 +9,7 @@ import {
   type RecipeKind,
   type RecipeOptions,
 } from '../../core/recipes/types.ts';
-import { refuseTakenVersions } from '../migration-versions.ts';
+import { refuseTakenVersions, utcVersion } from '../migration-versions.ts';
 import { stderrLog } from '../output.ts';
 import { phaseList } from '../workflow-input-options.ts';
 
@@ -28,10 +28,6 @@ interface CreateOptions extends Omit<RecipeOptions, 'columns' | 'referencedColum
   version?: string;
   language: 'sql' | 'js';
   migrations: string;
-}
-
-function utcVersion(date = new Date()): string {
-  return date.toISOString().replace(/\D/g, '').slice(0, 14);
 }
 
 /** `<version>_<name>[.<phase>].<ext>` (DESIGN.md): expand has no phase suffix, a backfill is `.backfill.json`. */
@@ -120,6 +116,7 @@ const RECIPE_FLAGS: [string, keyof CreateOptions][] = [
   ['--references', 'references'],
   ['--referenced-column', 'referencedColumn'],
   ['--on-delete', 'onDelete'],
+  ['--on-update', 'onUpdate'],
   ['--into', 'into'],
   ['--key', 'key'],
   ['--constraint', 'constraint'],
@@ -161,6 +158,11 @@ function addRecipeOptions(command: Command): void {
         ...FOREIGN_KEY_ACTIONS,
       ]),
     )
+    .addOption(
+      new Option('--on-update <action>', 'add-foreign-key: ON UPDATE action').choices([
+        ...FOREIGN_KEY_ACTIONS,
+      ]),
+    )
     .option('--into <table>', 'split-column: the new table, in the same schema')
     .option(
       '--key <column>',
@@ -182,6 +184,7 @@ function recipeOptions(options: CreateOptions): RecipeOptions {
     references: options.references,
     referencedColumns: options.referencedColumn,
     onDelete: options.onDelete,
+    onUpdate: options.onUpdate,
     into: options.into,
     key: options.key,
     constraint: options.constraint,

@@ -9,6 +9,7 @@ export interface AddForeignKeyInput {
   readonly references: TableName;
   readonly referencedColumns?: readonly string[];
   readonly onDelete?: ForeignKeyAction;
+  readonly onUpdate?: ForeignKeyAction;
   readonly constraint?: string;
 }
 
@@ -26,7 +27,9 @@ export function addForeignKey(input: AddForeignKeyInput): RecipeFile[] {
   const { table, columns, references } = input;
   const name = quoteIdent(input.constraint ?? derivedName([table.name, ...columns], 'fkey'));
   const target = input.referencedColumns?.length ? ` (${list(input.referencedColumns)})` : '';
-  const onDelete = input.onDelete ? ` ON DELETE ${input.onDelete.replace('-', ' ').toUpperCase()}` : '';
+  const action = (on: string, what?: ForeignKeyAction) =>
+    what ? ` ON ${on} ${what.replace('-', ' ').toUpperCase()}` : '';
+  const actions = `${action('DELETE', input.onDelete)}${action('UPDATE', input.onUpdate)}`;
   return [
     {
       step: 0,
@@ -36,7 +39,7 @@ export function addForeignKey(input: AddForeignKeyInput): RecipeFile[] {
       text: sqlMigration({
         comment: `Expand: rows written from now on must reference ${references.sql}; existing rows are checked in contract.`,
         up: [
-          `ALTER TABLE ${table.sql} ADD CONSTRAINT ${name} FOREIGN KEY (${list(columns)}) REFERENCES ${references.sql}${target}${onDelete} NOT VALID`,
+          `ALTER TABLE ${table.sql} ADD CONSTRAINT ${name} FOREIGN KEY (${list(columns)}) REFERENCES ${references.sql}${target}${actions} NOT VALID`,
         ],
         down: [`ALTER TABLE ${table.sql} DROP CONSTRAINT IF EXISTS ${name}`],
       }),

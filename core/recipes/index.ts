@@ -34,7 +34,7 @@ const FIELDS: Record<RecipeKind, { required: Field[]; optional: Field[] }> = {
   'set-not-null': { required: ['table', 'columns'], optional: ['fill', 'key', 'constraint'] },
   'add-foreign-key': {
     required: ['table', 'columns', 'references'],
-    optional: ['referencedColumns', 'onDelete', 'constraint'],
+    optional: ['referencedColumns', 'onDelete', 'onUpdate', 'constraint'],
   },
   'add-unique': { required: ['table', 'columns'], optional: ['constraint'] },
   'split-column': { required: ['table', 'columns', 'into'], optional: ['key'] },
@@ -53,6 +53,7 @@ export const RECIPE_FLAGS: Record<Field, string> = {
   references: '--references',
   referencedColumns: '--referenced-column',
   onDelete: '--on-delete',
+  onUpdate: '--on-update',
   into: '--into',
   key: '--key',
   constraint: '--constraint',
@@ -124,6 +125,7 @@ export function recipeFiles(kind: RecipeKind, options: RecipeOptions): RecipeFil
         references: tableName(options.references!),
         referencedColumns: options.referencedColumns,
         onDelete: options.onDelete,
+        onUpdate: options.onUpdate,
         constraint: options.constraint,
       });
     case 'add-unique':

@@ -36,6 +36,8 @@ export interface RecipeOptions {
   readonly referencedColumns?: readonly string[];
   /** ON DELETE action (add-foreign-key). */
   readonly onDelete?: ForeignKeyAction;
+  /** ON UPDATE action (add-foreign-key). */
+  readonly onUpdate?: ForeignKeyAction;
   /** The new table (split-column). */
   readonly into?: string;
   /** The key column the backfill walks and a split table refers to; the primary key when absent. */
