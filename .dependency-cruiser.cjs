@@ -45,7 +45,7 @@ module.exports = {
       severity: 'error',
       comment:
         'core/runner/ applies phases with the backfill, detached-statement, state and db modules; those never import the runner back.',
-      from: { path: '^core/(backfill|detached|db|state|locks|gates|migrations|sql|plan)/' },
+      from: { path: '^core/(backfill|detached|db|state|locks|gates|migrations|sql|plan|versions)/' },
       to: { path: '^core/runner/' },
     },
     {

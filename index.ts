@@ -74,3 +74,6 @@ export { rollback, selectForRollback } from './core/runner/rollback.ts';
 export { type AppliedMigration, readApplied } from './core/state/records.ts';
 export { ensureStateSchema } from './core/state/schema.ts';
 export { type DatabaseStatus, type MigrationStatus, readStatus } from './core/state/status.ts';
+export { readVersions, type SchemaVersion } from './core/state/versions.ts';
+export { createVersion, dropVersion, retireOlderVersions } from './core/versions/lifecycle.ts';
+export { versionedConnection, versionSchemaName, versionSearchPath } from './core/versions/names.ts';

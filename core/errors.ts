@@ -75,6 +75,14 @@ export class InvalidInput extends ZerodownError {
   override name = 'InvalidInput';
 }
 
+/**
+ * A release asked for a versioned schema where it cannot have one: a PostgreSQL older than 15 (no
+ * `security_invoker` views), or a schema name another release already has.
+ */
+export class VersionedSchemaUnavailable extends ZerodownError {
+  override name = 'VersionedSchemaUnavailable';
+}
+
 /** Step Functions no longer waits on this token: the gate timed out, or the execution ended. */
 export class GateNotWaiting extends ZerodownError {
   override name = 'GateNotWaiting';

@@ -25,6 +25,17 @@ export const PlanResultSchema = z.object({
   contractOnly: z.boolean(),
   /** Recorded with each migration applied when a person overrode lint errors; null otherwise. */
   lintOverride: z.string().nullable(),
+  /** A versioned release: the new version's schema and search_path, the old one's, the views; null otherwise. */
+  versions: z
+    .object({
+      release: z.string(),
+      schema: z.string(),
+      searchPath: z.string(),
+      oldSchema: z.string(),
+      views: z.array(z.string()),
+    })
+    .nullable()
+    .default(null),
 });
 export type PlanResult = z.output<typeof PlanResultSchema>;
 

@@ -55,6 +55,11 @@ export const WorkflowInputSchema = z.strictObject({
   allowLintErrors: z.string().trim().min(1, 'allowLintErrors needs the reason').optional(),
   /** Apply an expand migration older than the newest applied one (a branch merged late); refused otherwise. */
   outOfOrder: z.boolean().default(false),
+  /**
+   * Give the release a versioned schema of views, `zd_<release>` (PostgreSQL 15 or newer; see
+   * docs/versioned-schemas.md). Unset: `versionedSchema` of zerodown.config.json, else false.
+   */
+  versionedSchema: z.boolean().optional(),
 });
 
 /** The validated workflow input, defaults applied. */

@@ -59,6 +59,16 @@ function statusText(status: DatabaseStatus, attention: readonly Attention[]): st
       `gate: release ${gate.release} waits at ${gate.gate} since ${gate.openedAt}${gate.heartbeatAt ? ` (last heartbeat ${gate.heartbeatAt})` : ''}; "zerodown gate approve --release ${gate.release}"`,
     );
   }
+  for (const v of status.versions.filter((v) => v.searchPath !== null)) {
+    out.push(
+      `version: release ${v.release} reads and writes schema ${v.schema} (since ${v.createdAt}); search_path ${v.searchPath}`,
+    );
+  }
+  const retired = status.versions.filter((v) => v.searchPath === null);
+  if (retired.length > 0)
+    out.push(
+      `versions retired: ${retired.map((v) => `${v.schema} (${v.retiredBecause === 'rollback' ? 'rolled back' : 'contracted'})`).join(', ')}`,
+    );
   if (status.lastRollbackStop) {
     out.push(`last rollback stopped at ${status.lastRollbackStop.file}: ${status.lastRollbackStop.reason}`);
   }

@@ -154,6 +154,17 @@ export async function installSyncTrigger(
   return true;
 }
 
+/** Which of `columns` of `table` (a regclass text) are NOT NULL now. */
+async function notNullColumns(client: pg.ClientBase, table: string, columns: readonly string[]) {
+  if (columns.length === 0) return [];
+  const { rows } = await client.query<{ name: string }>(
+    `SELECT attname::text AS name FROM pg_attribute
+      WHERE attrelid = $1::regclass AND attname = ANY ($2) AND attnotnull AND NOT attisdropped`,
+    [table, columns],
+  );
+  return rows.map((r) => r.name);
+}
+
 /** The sync triggers present in the database, by backfill version. */
 async function findSyncTriggers(client: pg.ClientBase) {
   const { rows } = await client.query<{ name: string; table: string }>(
@@ -171,7 +182,9 @@ async function findSyncTriggers(client: pg.ClientBase) {
  * Drops the sync triggers (and their functions) of backfills with a version up to `upToVersion` (all
  * when omitted). The contract phase calls it first: contract drops the old columns the triggers read,
  * and by then no old application version writes. Finds the triggers in the catalog, so a backfill file
- * deleted since leaves nothing behind. Returns the dropped triggers' names.
+ * deleted since leaves nothing behind. The old columns of a two-way sync (`reverse`) lose their NOT
+ * NULL with the trigger: the new version's inserts leave them empty until contract drops them.
+ * Returns the dropped triggers' names.
  *
  * @example
  * await removeSyncTriggers(guard(client, { log }), migrations, { upToVersion: '20260101000500' });
@@ -187,10 +200,17 @@ export async function removeSyncTriggers(
   const dropped: string[] = [];
   for (const version of new Set(found.map((t) => t.version))) {
     const triggers = found.filter((t) => t.version === version);
-    const file = migrations.find((m) => m.kind === 'backfill' && m.version === version)?.file ?? version;
+    const backfill = migrations.find((m) => m.kind === 'backfill' && m.version === version);
+    const file = backfill?.file ?? version;
+    // two-way sync kept the old columns filled for the old version; from contract on nothing fills them
+    // and no version needs them, so a NOT NULL on one must not refuse the new version's inserts
+    const oldColumns = backfill?.kind === 'backfill' ? Object.keys(backfill.spec.reverse ?? {}) : [];
     await db.transaction(`removing the sync trigger of ${file}`, async (tx) => {
       for (const t of triggers) await tx.query(`DROP TRIGGER IF EXISTS ${quoteIdent(t.name)} ON ${t.table}`);
       await tx.query(`DROP FUNCTION IF EXISTS zerodown.${quoteIdent(syncObjectNames(version).function)}()`);
+      for (const column of await notNullColumns(tx, triggers[0]!.table, oldColumns)) {
+        await tx.query(`ALTER TABLE ${triggers[0]!.table} ALTER COLUMN ${quoteIdent(column)} DROP NOT NULL`);
+      }
     });
     dropped.push(...triggers.map((t) => t.name));
     db.log.info(`removed the sync trigger of ${file} from ${triggers[0]!.table}`);

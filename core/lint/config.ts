@@ -12,7 +12,7 @@ export const CONFIG_FILE = 'zerodown.config.json';
 export const TUNABLE_FINDINGS = ['unused-ignore'] as const;
 
 /** The keys `zerodown.config.json` may have at its top level. */
-const TOP_LEVEL_KEYS = ['lint', '$schema'];
+const TOP_LEVEL_KEYS = ['lint', 'versionedSchema', '$schema'];
 
 const level = z.enum(['off', 'warning', 'error']);
 const known = new Set<string>([...LINT_RULES.map((r) => r.id), ...TUNABLE_FINDINGS]);
@@ -51,22 +51,27 @@ export const LintConfigSchema = z
   })
   .strict();
 
+/** The project's settings in `zerodown.config.json` (defaults where the file says nothing). */
+export interface ProjectConfig {
+  readonly lint: LintConfig;
+  /** Releases get a versioned schema of views unless their input says otherwise (docs/versioned-schemas.md). */
+  readonly versionedSchema: boolean;
+}
+
 /**
- * Reads the `lint` section of `zerodown.config.json` in `cwd` (an empty config when there is no file).
- * Refuses, naming the file and field, a config that is not valid.
+ * Reads `zerodown.config.json` in `cwd` (defaults when there is no file). Refuses, naming the file and
+ * field, a config that is not valid.
  *
  * @example
- * const config = await loadLintConfig(process.cwd());
- * // zerodown.config.json: { "lint": { "rules": { "prefer-text-field": "off" },
- * //   "ignore": [{ "rule": "*", "files": "migrations/2019*", "reason": "applied before zerodown" }] } }
+ * const { lint, versionedSchema } = await loadProjectConfig(process.cwd());
  */
-export async function loadLintConfig(cwd: string): Promise<LintConfig> {
+export async function loadProjectConfig(cwd: string): Promise<ProjectConfig> {
   const path = join(cwd, CONFIG_FILE);
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { lint: {}, versionedSchema: false };
     throw new InvalidInput(`${CONFIG_FILE}: cannot read: ${(error as Error).message}`, { cause: error });
   }
   let json: unknown;
@@ -81,17 +86,34 @@ export async function loadLintConfig(cwd: string): Promise<LintConfig> {
   const unknown = Object.keys(json).filter((key) => !TOP_LEVEL_KEYS.includes(key));
   if (unknown.length > 0) {
     throw new InvalidInput(
-      `${CONFIG_FILE}: unknown key${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"`).join(', ')}; the file holds ${TOP_LEVEL_KEYS.map((k) => `"${k}"`).join(' and ')} (a misspelt key would be ignored)`,
+      `${CONFIG_FILE}: unknown key${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"`).join(', ')}; the file holds ${TOP_LEVEL_KEYS.map((k) => `"${k}"`).join(', ')} (a misspelt key would be ignored)`,
     );
   }
+  const versionedSchema = (json as { versionedSchema?: unknown }).versionedSchema ?? false;
+  if (typeof versionedSchema !== 'boolean') {
+    throw new InvalidInput(`${CONFIG_FILE}: versionedSchema must be true or false`);
+  }
   const section = (json as { lint?: unknown }).lint;
-  if (section === undefined) return {};
+  if (section === undefined) return { lint: {}, versionedSchema };
   const parsed = LintConfigSchema.safeParse(section);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `lint.${i.path.join('.')}: ${i.message}`);
     throw new InvalidInput(`${CONFIG_FILE}: ${problems.join('; ')}`);
   }
-  return parsed.data;
+  return { lint: parsed.data, versionedSchema };
+}
+
+/**
+ * Reads the `lint` section of `zerodown.config.json` in `cwd` (an empty config when there is no file).
+ * Refuses, naming the file and field, a config that is not valid.
+ *
+ * @example
+ * const config = await loadLintConfig(process.cwd());
+ * // zerodown.config.json: { "lint": { "rules": { "prefer-text-field": "off" },
+ * //   "ignore": [{ "rule": "*", "files": "migrations/2019*", "reason": "applied before zerodown" }] } }
+ */
+export async function loadLintConfig(cwd: string): Promise<LintConfig> {
+  return (await loadProjectConfig(cwd)).lint;
 }
 
 /** The level of a rule (or tunable finding) in a phase, after the project's config. */

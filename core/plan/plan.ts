@@ -8,6 +8,10 @@ import { assertInOrder, describeScript, pendingMigrations } from '../migrations/
 import type { Migration, Phase } from '../migrations/types.ts';
 import { assertNoDrift, readApplied } from '../state/records.ts';
 import { ensureStateSchema } from '../state/schema.ts';
+import { readVersions } from '../state/versions.ts';
+import { assertVersionedSchemaSupported } from '../versions/lifecycle.ts';
+import { BASE_SCHEMA, versionSchemaName, versionSearchPath } from '../versions/names.ts';
+import { describeShapes, newVersionShape } from '../versions/shape.ts';
 import { contractsReleasedByGates, recordShippedContracts } from './release-contracts.ts';
 
 /** What an execution was asked to do. */
@@ -24,7 +28,23 @@ export interface PlanRequest {
   readonly dryRun?: boolean;
   /** Apply expand migrations older than applied ones (see `assertInOrder`). @default false */
   readonly outOfOrder?: boolean;
+  /** Give the release a versioned schema of views (docs/versioned-schemas.md). @default false */
+  readonly versionedSchema?: boolean;
   readonly log: Log;
+}
+
+/** The versions of a versioned release: the new one's schema, the old one's, and how the views differ. */
+export interface VersionsPlan {
+  /** The release whose version is the new one (a contract-only execution: the newest one it contracts). */
+  readonly release: string;
+  /** The new version's schema, `zd_<release>`. */
+  readonly schema: string;
+  /** What the new version connects with. */
+  readonly searchPath: string;
+  /** The old version's schema: the newest version still live, or the base schema. */
+  readonly oldSchema: string;
+  /** One line per table the new version sees differently (`users: without username`). */
+  readonly views: string[];
 }
 
 /** A contract migration that stays pending in this execution, and why. */
@@ -47,6 +67,52 @@ export interface ExecutionPlan {
   readonly contractOnly: boolean;
   /** Recorded with each migration applied when a person overrode lint errors. */
   readonly lintOverride?: string;
+  /** A versioned release: its versions; undefined otherwise. */
+  readonly versions?: VersionsPlan;
+}
+
+/**
+ * The versions of a versioned release, refused on a server without `security_invoker` views: the new
+ * version's schema and search_path, the old version's schema, and the views' differences from the
+ * tables, read from the pending contracts and two-way backfills.
+ */
+async function planVersions(
+  client: pg.ClientBase,
+  release: string,
+  pending: readonly Migration[],
+): Promise<VersionsPlan> {
+  await assertVersionedSchemaSupported(client);
+  const schema = versionSchemaName(release);
+  const live = (await readVersions(client)).filter((v) => v.retiredAt === null && v.release !== release);
+  return {
+    release,
+    schema,
+    searchPath: versionSearchPath(release),
+    oldSchema: live.at(-1)?.schema ?? BASE_SCHEMA,
+    views: describeShapes(newVersionShape(pending.filter((m) => m.phase !== 'expand'))),
+  };
+}
+
+/**
+ * A contract-only execution (the schedule) applies contracts of releases that passed their gates: the
+ * newest live version among those releases is the one kept, and the older ones are dropped first.
+ */
+async function contractedVersion(
+  client: pg.ClientBase,
+  contract: readonly string[],
+  released: ReadonlyMap<string, string>,
+): Promise<VersionsPlan | undefined> {
+  const releases = new Set(contract.map((id) => released.get(id)));
+  const live = (await readVersions(client)).filter((v) => v.retiredAt === null);
+  const keep = live.filter((v) => releases.has(v.release)).at(-1);
+  if (!keep) return undefined;
+  return {
+    release: keep.release,
+    schema: keep.schema,
+    searchPath: versionSearchPath(keep.release),
+    oldSchema: live.filter((v) => v.createdAt < keep.createdAt).at(-1)?.schema ?? BASE_SCHEMA,
+    views: [],
+  };
 }
 
 function matchesName(migration: Migration, name: string): boolean {
@@ -133,6 +199,16 @@ export async function planExecution(
     contractOnly,
   };
   const toApply = [...plan.expand, ...plan.backfill, ...plan.contract];
+  const versions = contractOnly
+    ? await contractedVersion(client, contract, released)
+    : request.versionedSchema
+      ? await planVersions(client, request.release, pending)
+      : undefined;
+  if (versions && !contractOnly) {
+    request.log.info(
+      `versioned schema: the new version reads and writes ${versions.schema} (search_path ${versions.searchPath}), the old one ${versions.oldSchema}; views: ${versions.views.length > 0 ? versions.views.join('; ') : 'every table as it is'}`,
+    );
+  }
   const { lintOverride } = await lintBeforeApply(migrations, {
     pending: toApply,
     config: request.lintConfig,
@@ -142,7 +218,7 @@ export async function planExecution(
   for (const held of heldBack) request.log.info(`held back ${held.id}: ${held.reason}`);
   if (request.dryRun) {
     logDryRun(migrations, toApply, request.log);
-    return { ...plan, lintOverride };
+    return { ...plan, lintOverride, versions };
   }
   if (plan.shippedContracts.length > 0) {
     await ensureStateSchema(client);
@@ -152,7 +228,7 @@ export async function planExecution(
       contracts: pendingContracts,
     });
   }
-  return { ...plan, lintOverride };
+  return { ...plan, lintOverride, versions };
 }
 
 function logDryRun(migrations: readonly Migration[], ids: readonly string[], log: Log): void {

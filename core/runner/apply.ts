@@ -17,6 +17,7 @@ import {
   savePartialProgress,
 } from '../state/records.ts';
 import { ensureStateSchema } from '../state/schema.ts';
+import { assertVersionedSchemaSupported, createVersion, retireOlderVersions } from '../versions/lifecycle.ts';
 import { runScript } from './execute-script.ts';
 
 /** What every runner call needs. */
@@ -234,6 +235,11 @@ export async function applyPending(
      * expand and contract), taken as applied, so the run shows what follows instead of refusing it.
      */
     wouldBeApplied?: readonly string[];
+    /**
+     * A versioned release (docs/versioned-schemas.md): expand ends by creating the release's schema of
+     * views (`createVersion`); contract first drops the older versions' schemas (`retireOlderVersions`).
+     */
+    versionedSchema?: { readonly release: string };
   },
 ): Promise<PhaseResult> {
   if (!options.dryRun) await ensureStateSchema(client);
@@ -249,6 +255,10 @@ export async function applyPending(
   );
   const results: AppliedResult[] = [];
   const skippedBackfills: Migration[] = [];
+  const versioned = options.versionedSchema && !options.dryRun ? options.versionedSchema : undefined;
+  // refused before anything is applied, not after the expand
+  if (versioned && options.phases.includes('expand')) await assertVersionedSchemaSupported(client);
+  let retired = false;
   for (const migration of pending) {
     if (migration.kind === 'backfill') {
       skippedBackfills.push(migration);
@@ -260,6 +270,11 @@ export async function applyPending(
         whatToRun: options.whatToRunFirst ?? 'run "zerodown backfill" first',
         dryRun: options.dryRun,
       });
+      // the old version's views read the columns contract drops: after the gate nothing uses them
+      if (versioned && !retired) {
+        await retireOlderVersions(db, { release: versioned.release, executionId: options.executionId });
+        retired = true;
+      }
     }
     if (options.dryRun) {
       const sql = `-- ${migration.file} (${migration.phase})\n${describeScript(migration.up)}`;
@@ -273,6 +288,9 @@ export async function applyPending(
       return { applied: results, skippedBackfills, running: outcome.detached };
     results.push(outcome.result);
     done.add(migration.id);
+  }
+  if (versioned && options.phases.includes('expand')) {
+    await createVersion(db, migrations, { release: versioned.release, executionId: options.executionId });
   }
   return { applied: results, skippedBackfills, running: null };
 }

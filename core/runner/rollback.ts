@@ -13,6 +13,7 @@ import {
   recordRolledBack,
 } from '../state/records.ts';
 import { ensureStateSchema } from '../state/schema.ts';
+import { dropVersion } from '../versions/lifecycle.ts';
 import { type AppliedResult, type RunnerOptions, showDryRunSql } from './apply.ts';
 import { runScript } from './execute-script.ts';
 
@@ -71,10 +72,17 @@ async function stop(
 export async function rollback(
   client: pg.ClientBase,
   migrations: readonly Migration[],
-  options: RunnerOptions & RollbackSelection,
+  options: RunnerOptions &
+    RollbackSelection & {
+      /** A versioned release: its schema of views is dropped first (they read what the downs drop). */
+      versionedSchema?: { readonly release: string };
+    },
 ): Promise<{ rolledBack: AppliedResult[] }> {
   if (!options.dryRun) await ensureStateSchema(client);
   const db = guard(client, options);
+  if (options.versionedSchema && !options.dryRun) {
+    await dropVersion(db, { release: options.versionedSchema.release, executionId: options.executionId });
+  }
   const applied = await readApplied(client);
   assertNoDrift(migrations, applied);
   const byId = new Map(migrations.map((m) => [m.id, m]));

@@ -105,6 +105,18 @@ export const STATE_SCHEMA_STEPS: readonly string[] = [
    );`,
   // 4: the last heartbeat a gate got (zerodown gate heartbeat), for status and the local runner
   `ALTER TABLE zerodown.gates ADD COLUMN heartbeat_at timestamptz;`,
+  // 5: versioned schemas: the schema of views each versioned release created, until contract retires
+  // it (the old version) or rollback drops it (the new one)
+  `CREATE TABLE zerodown.versions (
+     release text PRIMARY KEY,
+     schema_name text NOT NULL UNIQUE,
+     base_schema text NOT NULL,
+     execution_id text NOT NULL,
+     created_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+     retired_at timestamptz,
+     retired_by text,
+     retired_because text CHECK (retired_because IN ('contract', 'rollback'))
+   );`,
 ];
 
 /**

@@ -6,6 +6,7 @@ import { compareMigrations } from '../migrations/filename.ts';
 import type { Migration, Phase } from '../migrations/types.ts';
 import { readAllPartialProgress, readApplied, readLastEvent } from './records.ts';
 import { readStateVersion } from './schema.ts';
+import { readVersions } from './versions.ts';
 
 /** One line of `zerodown status`. */
 export interface MigrationStatus {
@@ -36,6 +37,16 @@ export interface DatabaseStatus {
   readonly lastRollbackStop: { at: string; file: string | null; reason: string | null } | null;
   /** Gates a workflow waits at now (undecided). */
   readonly openGates: { release: string; gate: string; openedAt: string; heartbeatAt: string | null }[];
+  /** Versioned schemas, oldest first: live ones with the search_path of their version, and retired ones. */
+  readonly versions: {
+    release: string;
+    schema: string;
+    createdAt: string;
+    /** What the version connects with; null once retired. */
+    searchPath: string | null;
+    retiredAt: string | null;
+    retiredBecause: 'contract' | 'rollback' | null;
+  }[];
 }
 
 /**
@@ -57,7 +68,17 @@ export async function readStatus(
   let lastRollbackStop: DatabaseStatus['lastRollbackStop'] = null;
   const backfills = new Map<string, BackfillStatus>();
   const openGates: DatabaseStatus['openGates'] = [];
+  const versions: DatabaseStatus['versions'] = [];
   if (hasState) {
+    for (const v of await readVersions(client))
+      versions.push({
+        release: v.release,
+        schema: v.schema,
+        createdAt: v.createdAt.toISOString(),
+        searchPath: v.retiredAt ? null : `${v.schema}, ${v.baseSchema}`,
+        retiredAt: v.retiredAt?.toISOString() ?? null,
+        retiredBecause: v.retiredBecause,
+      });
     for (const progress of await readBackfillProgress(client)) {
       backfills.set(`${progress.version}.backfill`, {
         rowsDone: progress.rowsDone,
@@ -123,5 +144,5 @@ export async function readStatus(
       executionId: row.executionId,
     });
   }
-  return { migrations: lines.sort(compareMigrations), lock, lastRollbackStop, openGates };
+  return { migrations: lines.sort(compareMigrations), lock, lastRollbackStop, openGates, versions };
 }

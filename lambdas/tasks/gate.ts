@@ -2,6 +2,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { applyGateAction } from '../../core/gates/decide.ts';
 import { type GateName, openGateForExecution } from '../../core/gates/gates.ts';
 import { renewLease } from '../../core/locks/hold.ts';
+import { readVersions } from '../../core/state/versions.ts';
 import { StepFunctionsGateResumer } from '../aws/gate-resumer.ts';
 import { GateDecisionEventSchema, GateEventSchema } from '../events.ts';
 import { defineTask, type Task } from './define-task.ts';
@@ -30,13 +31,21 @@ export function gateNotice(gate: {
   executionId: string;
   timeoutSeconds?: number;
   gateFunction?: string;
+  /** A versioned release: the new version's search_path (docs/versioned-schemas.md). */
+  searchPath?: string;
 }): { subject: string; message: string } {
   const timeout = gate.timeoutSeconds ? `It times out after ${waitText(gate.timeoutSeconds)}.` : '';
   const via = gate.gateFunction ? ` --gate-function ${gate.gateFunction}` : '';
+  const versioned = gate.searchPath
+    ? [
+        `The new version must connect with search_path ${gate.searchPath}: SET search_path = ${gate.searchPath}, or options=-c search_path=${gate.searchPath.replace(' ', '')} in its connection string. The old version keeps its own.`,
+      ]
+    : [];
   return {
     subject: `zerodown: release ${gate.release} waits at gate ${gate.gate}`.slice(0, 100),
     message: [
       `Release ${gate.release} waits at the ${gate.gate} gate (execution ${gate.executionId}).`,
+      ...versioned,
       `${WHAT_TO_DEPLOY[gate.gate]}:`,
       `  zerodown gate approve --release ${gate.release}${via}`,
       `or reject it (the expand is kept unless the execution asked for rollback):`,
@@ -59,17 +68,23 @@ const openGateTask = defineTask({
   input: GateEventSchema,
   logKeys: (event) => ({ executionId: event.executionId, release: event.release }),
   async run({ event, log, deps, settings, context, database }) {
-    const record = await database(async (client) => {
+    const { record, version } = await database(async (client) => {
       const waitMs = (event.timeoutSeconds ?? 0) * 1000;
       await renewLease(client, event.executionId, waitMs + settings.leaseTtlMs);
-      return await openGateForExecution(client, {
+      const opened = await openGateForExecution(client, {
         release: event.release,
         gate: event.gate,
         executionId: event.executionId,
         taskToken: event.taskToken,
       });
+      const live = (await readVersions(client)).find((v) => v.release === event.release && !v.retiredAt);
+      return { record: opened, version: live };
     });
-    const notice = gateNotice({ ...event, gateFunction: context?.functionName });
+    const notice = gateNotice({
+      ...event,
+      gateFunction: context?.functionName,
+      searchPath: version ? `${version.schema}, ${version.baseSchema}` : undefined,
+    });
     log.info(`gate ${event.gate}: ${notice.message}`);
     if (deps.notify) {
       await deps

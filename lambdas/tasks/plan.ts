@@ -1,5 +1,5 @@
 import { dirname, resolve } from 'node:path';
-import { loadLintConfig } from '../../core/lint/index.ts';
+import { loadProjectConfig } from '../../core/lint/index.ts';
 import { planExecution } from '../../core/plan/plan.ts';
 import { PlanEventSchema, type PlanResult } from '../events.ts';
 import { parseWorkflowInput } from '../input.ts';
@@ -21,7 +21,7 @@ export const planTask = defineTask({
     const input = parseWorkflowInput(event.input);
     const log = taskLog(executionLog, { release: input.release }); // the release is known once the input is valid
     const all = await migrations();
-    const lintConfig = await loadLintConfig(dirname(resolve(deps.migrationsDir)));
+    const config = await loadProjectConfig(dirname(resolve(deps.migrationsDir)));
     const plan = await database((client) =>
       planExecution(client, all, {
         release: input.release,
@@ -30,7 +30,8 @@ export const planTask = defineTask({
         namedContracts: input.contract,
         allowLintErrors: input.allowLintErrors,
         outOfOrder: input.outOfOrder,
-        lintConfig,
+        lintConfig: config.lint,
+        versionedSchema: input.versionedSchema ?? config.versionedSchema,
         dryRun: input.dryRun,
         log,
       }),
@@ -58,6 +59,7 @@ export const planTask = defineTask({
       heldBack: plan.heldBack,
       contractOnly: plan.contractOnly,
       lintOverride: plan.lintOverride ?? null,
+      versions: plan.versions ?? null,
     };
     log.info(
       `plan for ${input.release}: expand ${plan.expand.length}, backfill ${plan.backfill.length}, contract ${plan.contract.length}, held back ${plan.heldBack.length}${input.dryRun ? ' (dry run: nothing is applied)' : ''}`,

@@ -24,6 +24,8 @@ export const rollbackTask = defineTask({
           appliedBy: plan.executionId,
           executionId: plan.executionId,
           log,
+          // the new version's views read what the downs drop: its schema goes first
+          versionedSchema: plan.versions ? { release: plan.versions.release } : undefined,
         });
         return { rolledBack: rolledBack.map((r) => r.id) };
       });

@@ -52,6 +52,7 @@ export function schemaPhaseTask(phase: 'expand' | 'contract'): Task {
           executionId: plan.executionId,
           log,
           lintOverride: plan.lintOverride ?? undefined,
+          versionedSchema: plan.versions ? { release: plan.versions.release } : undefined,
           connection,
           budgetMs: Math.max(1_000, budgetMs - (Date.now() - started)),
           onWait: async () => {

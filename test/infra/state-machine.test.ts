@@ -220,6 +220,7 @@ describe('the workflow definition of the example stack', () => {
           'heldBack',
           'contractOnly',
           'lintOverride',
+          'versions',
         ].map((field) => [`${field}.$`, `$.Payload.${field}`]),
       ),
       ResultPath: '$.plan',

@@ -51,6 +51,7 @@ describe('the task handlers, in workflow order', () => {
       heldBack: [],
       contractOnly: false,
       lintOverride: null,
+      versions: null,
     });
     const shipped = await db.client.query(
       'SELECT migration_id FROM zerodown.release_contracts WHERE release = $1',

@@ -71,5 +71,6 @@ export function expandPlan(executionId: string, ids: string[]): PlanResult {
     heldBack: [],
     contractOnly: false,
     lintOverride: null,
+    versions: null,
   };
 }

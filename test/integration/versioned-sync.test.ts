@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { prepareBackfill, runBackfillToCompletion } from '../../core/backfill/index.ts';
+import { prepareBackfill, removeSyncTriggers, runBackfillToCompletion } from '../../core/backfill/index.ts';
+import { guard } from '../../core/db/guarded.ts';
 import { MigrationLoadError } from '../../core/errors.ts';
 import { loadMigrations } from '../../core/migrations/load.ts';
 import type { BackfillMigration } from '../../core/migrations/types.ts';
@@ -153,6 +154,30 @@ describe('two-way sync: the old and the new version write concurrently', () => {
              count(*) FILTER (WHERE username LIKE 'new%')::int AS inserted
         FROM members`);
     expect(rows[0]).toEqual({ total: 1100, renamed: 300, inserted: 100 });
+  });
+
+  it('contract removes the two-way trigger and the old column’s NOT NULL, so the new version’s inserts go on', async () => {
+    // GIVEN the members rename again, backfilled, with username NOT NULL
+    await db.client.query(`
+      CREATE TABLE accounts (id bigserial PRIMARY KEY, username text NOT NULL, display_name text);
+      INSERT INTO accounts (username) VALUES ('a'), ('b');`);
+    const migration = await backfillFile('205_accounts.backfill.json', {
+      table: 'accounts',
+      set: { display_name: 'username' },
+      reverse: { username: 'display_name' },
+      sync: true,
+    });
+    await runBackfillToCompletion(db.client, migration, { executionId: 'nn', log });
+    // WHEN contract starts (the triggers go), THEN an insert of the new column alone still works
+    const dropped = await removeSyncTriggers(guard(db.client, { log }), [migration]);
+    expect(dropped).toEqual(expect.arrayContaining(['zerodown_sync_205_insert', 'zerodown_sync_205_update']));
+    await db.client.query("INSERT INTO accounts (display_name) VALUES ('c')");
+    const { rows } = await db.client.query('SELECT username, display_name FROM accounts ORDER BY id');
+    expect(rows).toEqual([
+      { username: 'a', display_name: 'a' },
+      { username: 'b', display_name: 'b' },
+      { username: null, display_name: 'c' },
+    ]);
   });
 
   it('refuses reverse without sync, and reverse naming a set column, at load', async () => {

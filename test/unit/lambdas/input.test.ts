@@ -79,4 +79,16 @@ describe('the gate notice', () => {
       "  zerodown gate reject --release v42 --gate-function zd-Gate --reason '<why>'",
     );
   });
+
+  it('of a versioned release names the search_path the new version must use', () => {
+    const notice = gateNotice({
+      release: 'v42',
+      gate: 'afterExpand',
+      executionId: 'arn:e',
+      searchPath: 'zd_v42, public',
+    });
+    expect(notice.message.split('\n')[1]).toBe(
+      'The new version must connect with search_path zd_v42, public: SET search_path = zd_v42, public, or options=-c search_path=zd_v42,public in its connection string. The old version keeps its own.',
+    );
+  });
 });
