@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { parseSync } from 'libpg-query';
 import type { BackfillMigration, Migration, SchemaMigration } from '../migrations/types.ts';
-import { loadSqlParser } from '../sql/statements.ts';
+import { loadSqlParser, type SqlStatement } from '../sql/statements.ts';
+import { bodyOf, withBodies } from './bodies.ts';
 import { configIgnore, levelFor } from './config.ts';
 import { FILE_FINDINGS } from './file-findings.ts';
 import { placeOf, statementPlace } from './location.ts';
@@ -72,46 +73,47 @@ interface SchemaLint {
   readonly report: boolean;
 }
 
-function lintSchema(
-  { migration, phase, text, report }: SchemaLint,
-  tracker: SchemaTracker,
-  options: LintOptions,
-): LintFinding[] {
-  const script = migration.up;
-  tracker.beginMigration(script.transaction);
-  if (!report) {
-    for (const statement of script.statements) tracker.observe(statement.node);
-    return [];
-  }
+/** One section of a migration linted in one phase: the up, or the down in the rollback. */
+interface SectionLint {
+  readonly migration: SchemaMigration;
+  readonly statements: readonly SqlStatement[];
+  readonly transaction: boolean;
+  readonly phase: LintPhase;
+  /** Put before each message: the section when it is not the up. */
+  readonly label: string;
+  readonly lines: readonly string[] | undefined;
+  readonly comments: IgnoreComment[];
+  /** Rules that do not apply to this section. */
+  readonly skip?: (rule: LintRule) => boolean;
+}
+
+// A down restores the names and types the version running during the rollback was written for: a
+// rename back is what it needs, and advice on the types it restores was given on the up.
+const notForRollback = (rule: LintRule) => /^renaming-|^prefer-/.test(rule.id);
+
+function lintSection(section: SectionLint, tracker: SchemaTracker, options: LintOptions): LintFinding[] {
+  const { migration, statements, phase, lines, comments } = section;
   const sqlFile = migration.format === 'sql';
-  const lines = sqlFile && text !== undefined ? text.split(/\r?\n/) : undefined;
-  const { comments, invalid } =
-    text === undefined ? { comments: [], invalid: [] } : readIgnoreComments(text, KNOWN_RULES);
-  const findings: LintFinding[] = invalid.map((i) => ({
-    file: migration.file,
-    line: i.line,
-    column: i.column,
-    rule: FILE_FINDINGS.invalidIgnore.id,
-    severity: 'error' as const,
-    message: i.problem,
-    hint: '-- zerodown:ignore <rule> <why this statement is safe>',
-  }));
+  const findings: LintFinding[] = [];
   const rules = (options.rules ?? LINT_RULES)
+    .filter((rule) => !section.skip?.(rule))
     .map((rule) => ({ rule, level: levelFor(rule, phase, options.config) }))
     .filter((r): r is { rule: LintRule; level: Severity } => r.level !== 'off');
-  script.statements.forEach((statement, index) => {
+  statements.forEach((statement, index) => {
     const context = {
       phase,
       file: migration.file,
       inTransaction: tracker.inTransaction,
-      statements: script.statements,
+      statements,
       index,
-      scriptTransaction: script.transaction,
+      scriptTransaction: section.transaction,
       facts: tracker,
     };
     // a module's generated SQL has no line in the file: its comments cover all of its statements
     const ignores: IgnoreComment[] = lines ? commentsForStatement(statement, lines, comments) : comments;
     const start = sqlFile ? statementPlace(statement, lines) : { line: 1, column: 1 };
+    const body = bodyOf(statement);
+    const label = `${section.label}${body ? `inside the DO block at line ${body.line}: ` : ''}`;
     for (const { rule, level } of rules) {
       for (const violation of rule.check(statement, context)) {
         const suppressing = ignores.filter((c) => c.rules.includes(rule.id));
@@ -129,14 +131,70 @@ function lintSchema(
           rule: rule.id,
           severity,
           message: sqlFile
-            ? violation.message
-            : `${violation.message} (generated SQL: ${excerpt(statement.sql)})`,
+            ? `${label}${violation.message}`
+            : `${label}${violation.message} (generated SQL: ${excerpt(statement.sql)})`,
           hint: violation.hint ?? rule.hint,
         });
       }
     }
     tracker.observe(statement.node);
   });
+  return findings;
+}
+
+function lintSchema(
+  { migration, phase, text, report }: SchemaLint,
+  tracker: SchemaTracker,
+  options: LintOptions,
+): LintFinding[] {
+  const script = migration.up;
+  const up = withBodies(script.statements);
+  tracker.beginMigration(script.transaction);
+  if (!report) {
+    for (const statement of up) tracker.observe(statement.node);
+    return [];
+  }
+  const sqlFile = migration.format === 'sql';
+  const lines = sqlFile && text !== undefined ? text.split(/\r?\n/) : undefined;
+  const { comments, invalid } =
+    text === undefined ? { comments: [], invalid: [] } : readIgnoreComments(text, KNOWN_RULES);
+  const findings: LintFinding[] = invalid.map((i) => ({
+    file: migration.file,
+    line: i.line,
+    column: i.column,
+    rule: FILE_FINDINGS.invalidIgnore.id,
+    severity: 'error' as const,
+    message: i.problem,
+    hint: '-- zerodown:ignore <rule> <why this statement is safe>',
+  }));
+  const section = { migration, lines, comments };
+  // the down runs in a rollback, after the up, while an application version still serves traffic:
+  // linted as expand, on a copy of the schema as the up left it (what the up created is still new)
+  findings.push(
+    ...lintSection(
+      { ...section, statements: up, transaction: script.transaction, phase, label: '' },
+      tracker,
+      options,
+    ),
+  );
+  if (migration.down.kind === 'script') {
+    const down = migration.down.script;
+    const rollback = tracker.forRollback(down.transaction);
+    findings.push(
+      ...lintSection(
+        {
+          ...section,
+          statements: withBodies(down.statements),
+          transaction: down.transaction,
+          phase: 'expand',
+          label: 'down (runs on rollback): ',
+          skip: notForRollback,
+        },
+        rollback,
+        options,
+      ),
+    );
+  }
   const unused = levelFor(
     { id: FILE_FINDINGS.unusedIgnore.id, severity: { expand: 'warning', contract: 'warning' } },
     phase,

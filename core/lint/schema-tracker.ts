@@ -30,14 +30,15 @@ type TransactionState = 'runner' | 'explicit' | 'none';
  * that rules can tell a new table from one in use and a validated CHECK from a missing one.
  */
 export class SchemaTracker implements SchemaFacts {
-  private readonly columns = new Map<string, Map<string, ColumnType>>();
-  private readonly notNullChecks = new Map<string, Map<string, NotNullCheck>>();
+  private columns = new Map<string, Map<string, ColumnType>>();
+  private notNullChecks = new Map<string, Map<string, NotNullCheck>>();
   private newTables = new Set<string>();
   private newIndexes = new Set<string>();
   private dropped = new Set<string>();
   private droppedTables = new Set<string>();
-  private readonly functions = new Map<string, 'immutable' | 'stable' | 'volatile'>();
-  private readonly constrainedDomains = new Set<string>();
+  private addedColumns = new Set<string>();
+  private functions = new Map<string, 'immutable' | 'stable' | 'volatile'>();
+  private constrainedDomains = new Set<string>();
   private notValidInTransaction = new Set<string>();
   private transaction: TransactionState = 'none';
 
@@ -47,8 +48,26 @@ export class SchemaTracker implements SchemaFacts {
     this.newIndexes = new Set();
     this.dropped = new Set();
     this.droppedTables = new Set();
+    this.addedColumns = new Set();
     this.notValidInTransaction = new Set();
     this.transaction = transactional ? 'runner' : 'none';
+  }
+
+  /**
+   * A copy of the schema as it is now, for linting a down section: it runs after the up (what the up
+   * created is still new) and what it does must not change the schema the next migrations see.
+   */
+  forRollback(transactional: boolean): SchemaTracker {
+    const copy = new SchemaTracker();
+    copy.columns = structuredClone(this.columns);
+    copy.notNullChecks = structuredClone(this.notNullChecks);
+    copy.functions = new Map(this.functions);
+    copy.constrainedDomains = new Set(this.constrainedDomains);
+    copy.newTables = new Set(this.newTables);
+    copy.newIndexes = new Set(this.newIndexes);
+    copy.addedColumns = new Set(this.addedColumns);
+    copy.transaction = transactional ? 'runner' : 'none';
+    return copy;
   }
 
   /** The next statement runs inside a transaction block. */
@@ -77,6 +96,10 @@ export class SchemaTracker implements SchemaFacts {
 
   addedNotValidInThisTransaction(table: string, constraint: string): boolean {
     return this.notValidInTransaction.has(pair(table, constraint));
+  }
+
+  addedInThisMigration(table: string, column: string): boolean {
+    return this.addedColumns.has(pair(table, column));
   }
 
   droppedInThisMigration(table: string, column: string): boolean {
@@ -182,6 +205,7 @@ export class SchemaTracker implements SchemaFacts {
       const def = cmd.def?.ColumnDef;
       if (subtype === 'AT_AddColumn' && def?.colname) {
         this.columnsOf(table).set(def.colname, columnType(def.typeName));
+        this.addedColumns.add(pair(table, def.colname));
       } else if (subtype === 'AT_AlterColumnType' && cmd.name) {
         this.columnsOf(table).set(cmd.name, columnType(def?.typeName));
       } else if (subtype === 'AT_DropColumn' && cmd.name) {

@@ -75,6 +75,8 @@ export interface SchemaFacts {
   hasValidatedNotNullCheck(table: string, column: string): boolean;
   /** The constraint was added NOT VALID in the transaction that is still open. */
   addedNotValidInThisTransaction(table: string, constraint: string): boolean;
+  /** The column was added earlier in the same migration (its down drops what nothing running uses). */
+  addedInThisMigration(table: string, column: string): boolean;
   /** The column was dropped earlier in the same migration (a rename onto its name is a swap). */
   droppedInThisMigration(table: string, column: string): boolean;
   /** A table that was not new was dropped earlier in the same migration. */

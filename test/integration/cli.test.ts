@@ -92,7 +92,7 @@ describe('zerodown up as separate processes', () => {
   it('up --dry-run with a lint error still shows what would run, then fails with the findings; nothing applied', async () => {
     const dir = await migrationsDir({
       '20_orders_idx.sql':
-        '-- migrate:up\nCREATE INDEX dry_idx ON dry_orders (id);\n-- migrate:down\nDROP INDEX dry_idx;\n',
+        '-- migrate:up\nCREATE INDEX dry_idx ON dry_orders (id);\n-- migrate:down\nDROP INDEX CONCURRENTLY IF EXISTS dry_idx;\n',
     });
     const dry = await runCli(['up', '--database-url', db.url, '--migrations', dir, '--dry-run']);
     expect(dry.code).toBe(1);

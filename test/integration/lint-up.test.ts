@@ -23,7 +23,7 @@ describe('zerodown up lints the pending migrations first', () => {
       '1_create.sql':
         '-- migrate:up\nCREATE TABLE lint_orders (id bigint PRIMARY KEY, status text);\n-- migrate:down\nDROP TABLE lint_orders;\n',
       '2_index.sql':
-        '-- migrate:up\nCREATE INDEX lint_orders_status_idx ON lint_orders (status);\n-- migrate:down\nDROP INDEX lint_orders_status_idx;\n',
+        '-- migrate:up\nCREATE INDEX lint_orders_status_idx ON lint_orders (status);\n-- migrate:down\nDROP INDEX CONCURRENTLY IF EXISTS lint_orders_status_idx;\n',
     });
     const args = ['up', '--database-url', db.url, '--migrations', dir];
 

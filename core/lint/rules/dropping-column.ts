@@ -15,12 +15,18 @@ export const droppingColumn: LintRule = {
   check(statement, context) {
     const alter = alterTable(statement.node);
     if (!alter || context.facts.isNewTable(alter.table)) return [];
-    return alter.commands
-      .filter((c) => c.subtype === 'AT_DropColumn')
-      .map((c) => ({
-        message: `DROP COLUMN ${sqlName(alter.table)}.${sqlName(c.cmd.name)} in expand breaks the application version still running, which uses it; drop it in a contract migration`,
-        hint: `-- <version>_drop_${c.cmd.name}.contract.sql\nALTER TABLE ${sqlName(alter.table)} DROP COLUMN ${sqlName(c.cmd.name)};`,
-        location: alter.relation?.location,
-      }));
+    return (
+      alter.commands
+        // a column added earlier in the migration (a down undoing its up) is used by nothing running
+        .filter(
+          (c) =>
+            c.subtype === 'AT_DropColumn' && !context.facts.addedInThisMigration(alter.table, c.cmd.name),
+        )
+        .map((c) => ({
+          message: `DROP COLUMN ${sqlName(alter.table)}.${sqlName(c.cmd.name)} in expand breaks the application version still running, which uses it; drop it in a contract migration`,
+          hint: `-- <version>_drop_${c.cmd.name}.contract.sql\nALTER TABLE ${sqlName(alter.table)} DROP COLUMN ${sqlName(c.cmd.name)};`,
+          location: alter.relation?.location,
+        }))
+    );
   },
 };

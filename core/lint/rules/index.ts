@@ -5,6 +5,7 @@ import { addingRequiredColumn } from './adding-required-column.ts';
 import { addingUniqueConstraint } from './adding-unique-constraint.ts';
 import { addingVolatileDefault } from './adding-volatile-default.ts';
 import { beginWithoutCommit } from './begin-without-commit.ts';
+import { bodyNotChecked } from './body-not-checked.ts';
 import { bulkUpdateInSchemaMigration } from './bulk-update-in-schema-migration.ts';
 import { changingColumnType } from './changing-column-type.ts';
 import { cluster } from './cluster.ts';
@@ -94,4 +95,5 @@ export const LINT_RULES: readonly LintRule[] = [
   enumValueOrdering,
   beginWithoutCommit,
   transactionNesting,
+  bodyNotChecked,
 ];

@@ -89,9 +89,12 @@ describe('lintPaths', () => {
         "// zerodown:ignore require-concurrent-index-creation orders is created empty by the seed and never large\nexports.up = (pgm) => {\n  pgm.createIndex('orders', 'status');\n};\n",
     });
     const findings = await lintPaths(['migrations'], { cwd: dir });
+    // the downs node-pg-migrate derives (dropIndex) are linted too: a rollback would lock the table
     expect(findings.map((f) => [f.file, f.line, f.rule])).toEqual([
       ['migrations/1_users.js', 1, 'adding-required-column'],
       ['migrations/1_users.js', 1, 'require-concurrent-index-creation'],
+      ['migrations/1_users.js', 1, 'require-concurrent-index-deletion'],
+      ['migrations/2_orders.js', 1, 'require-concurrent-index-deletion'],
     ]);
     expect(findings[1]!.message).toMatch(
       /\(generated SQL: CREATE INDEX "users_email_index" ON "users" \("email"\)\)$/,
