@@ -113,94 +113,47 @@ describe('zerodown split, applied', () => {
 describe('zerodown create --recipe', () => {
   it('writes every file of the recipe, or nothing: usage errors exit 2 naming the option', async () => {
     const dir = await migrationsDir({});
-    const common = ['--migrations', dir, '--version', '300'];
-    const missing = await runCli([
-      'create',
-      'r',
-      '--recipe',
-      'rename-column',
-      '--table',
-      't',
-      '--column',
-      'c',
-      ...common,
-    ]);
-    expect(missing.code).toBe(2);
-    expect(missing.stderr).toContain('--recipe rename-column needs --to');
-    const extra = await runCli([
-      'create',
-      'r',
-      '--recipe',
-      'set-not-null',
-      '--table',
-      't',
-      '--column',
-      'c',
-      '--to',
-      'x',
-      ...common,
-    ]);
-    expect(extra.code).toBe(2);
-    expect(extra.stderr).toContain('--recipe set-not-null does not take --to');
-    const alone = await runCli(['create', 'r', '--table', 't', ...common]);
-    expect(alone.code).toBe(2);
-    expect(alone.stderr).toContain('--table: only with --recipe <kind>');
-    const type = await runCli([
-      'create',
-      'r',
-      '--recipe',
-      'change-type',
-      '--table',
-      't',
-      '--column',
-      'c',
-      '--type',
-      'int; DROP TABLE t',
-      ...common,
-    ]);
-    expect(type.code).toBe(2);
-    expect(type.stderr).toContain('is not a SQL type');
+    /** `create r --recipe <kind> --table t --column c …` into `dir`. */
+    const create = (kind: string, ...args: string[]) =>
+      runCli([
+        'create',
+        'r',
+        '--recipe',
+        kind,
+        '--table',
+        't',
+        '--column',
+        'c',
+        ...args,
+        '--migrations',
+        dir,
+      ]);
+    const refused: [() => Promise<{ code: number | null; stderr: string }>, string][] = [
+      [() => create('rename-column', '--version', '300'), '--recipe rename-column needs --to'],
+      [() => create('set-not-null', '--to', 'x'), '--recipe set-not-null does not take --to'],
+      [() => create('change-type', '--type', 'int; DROP TABLE t'), 'is not a SQL type'],
+      [
+        () => runCli(['create', 'r', '--table', 't', '--migrations', dir]),
+        '--table: only with --recipe <kind>',
+      ],
+    ];
+    for (const [run, message] of refused) {
+      const { code, stderr } = await run();
+      expect(code).toBe(2);
+      expect(stderr).toContain(message);
+    }
     expect(await readdir(dir)).toEqual([]);
-    const ok = await runCli([
-      'create',
-      'r',
-      '--recipe',
-      'set-not-null',
-      '--table',
-      't',
-      '--column',
-      'c',
-      '--fill',
-      "''",
-      ...common,
-    ]);
+    const ok = await create('set-not-null', '--fill', "''", '--version', '300');
     expect(ok.code, ok.stderr).toBe(0);
-    expect(
-      ok.stdout
-        .trim()
-        .split('\n')
-        .map((p) => p.slice(dir.length + 1)),
-    ).toEqual([
+    const written = ok.stdout.trim().split('\n');
+    expect(written.map((p) => p.slice(dir.length + 1))).toEqual([
       '300_r.backfill.json',
       '301_r_check.contract.sql',
       '302_r_validate.contract.sql',
       '303_r_not_null.contract.sql',
     ]);
     // a version a phase already has: refused before anything is written
-    const again = await runCli([
-      'create',
-      's',
-      '--recipe',
-      'add-unique',
-      '--table',
-      't',
-      '--column',
-      'c',
-      '--version',
-      '302',
-      '--migrations',
-      dir,
-    ]);
+    const again = await create('add-unique', '--version', '302');
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/302_r_validate\.contract\.sql already has version 302 in phase contract/);
     expect((await readdir(dir)).length).toBe(4);
