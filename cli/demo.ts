@@ -2,6 +2,9 @@ import pg from 'pg';
 import { DEFAULT_LOCK_TIMEOUT_MS } from '../core/db/connection.ts';
 import { formatDuration } from '../core/duration.ts';
 import { EmbeddedPostgresUnavailable } from '../core/errors.ts';
+import { decideGate } from '../core/gates/gates.ts';
+import { versionSearchPath } from '../core/versions/names.ts';
+import { checkVersionWrites, startVersionWriters } from './demo-versions.ts';
 import { type EmbeddedServer, startEmbeddedPostgres } from './embedded-postgres.ts';
 import { formatEvent, type LocalRunEvent } from './local-runner/events.ts';
 import { runReleaseLocally } from './local-runner/run-release.ts';
@@ -61,9 +64,27 @@ async function describeSchema(client: pg.Client): Promise<string> {
 }
 
 /**
+ * At the gate: both versions write a moment longer, then the old one stops (the deploy replaced it)
+ * and the demo approves, as CI would with "zerodown gate approve".
+ */
+async function retireOldVersionAndApprove(
+  client: pg.Client,
+  writers: ReturnType<typeof startVersionWriters> | undefined,
+): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  const old = await writers?.old.stop();
+  write(
+    `   (in a real deploy, CI deploys the new app version here; the old one stopped after ${old?.inserts ?? 0} inserts, then "zerodown gate approve")`,
+  );
+  await decideGate(client, { release: 'demo', decision: 'approved', decidedBy: 'demo' });
+}
+
+/**
  * `npm run demo`: starts an embedded PostgreSQL, seeds users and orders with 100,000 rows each, and runs
- * the example migrations through the local runner of the synthesized state machine: expand, backfill
- * with progress, the deploy gate (approved automatically, saying so), contract. Prints the schema before
+ * the example migrations through the local runner of the synthesized state machine as a versioned
+ * release: expand (which creates zd_demo), backfill with progress while the old version writes the
+ * tables and the new one its views, the deploy gate (the old version stops, then the demo approves),
+ * contract, and a check of every row either version wrote. Prints the schema before
  * and after and a timing summary. Needs no database and no Docker.
  *
  * @example
@@ -90,26 +111,42 @@ export async function runDemo(_argv: string[]): Promise<number> {
     await seedExampleTables(client, DEMO_ROWS);
     timings.push([`seed ${DEMO_ROWS} users and ${DEMO_ROWS} orders`, Date.now() - mark]);
     write(`\nschema before (the app's first version):\n${await describeSchema(client)}\n`);
-    write('$ zerodown run --local --release demo --approve-gates\n');
+    write('$ zerodown run --local --release demo   (input: "versionedSchema": true)\n');
     mark = Date.now();
+    let writers: ReturnType<typeof startVersionWriters> | undefined;
+    let oldStopped: Promise<unknown> = Promise.resolve();
     const result = await runReleaseLocally({
       connection: { connection: server.url, lockTimeoutMs: DEFAULT_LOCK_TIMEOUT_MS },
       databaseForDisplay: server.url,
       migrationsDir: 'migrations',
-      input: { release: 'demo', gates: { afterExpand: false, beforeContract: true } },
-      approveGates: true,
+      input: { release: 'demo', versionedSchema: true, gates: { afterExpand: false, beforeContract: true } },
+      approveGates: false,
+      gatePollMs: 100,
       log: stderrLog(),
       onEvent: (event: LocalRunEvent) => {
         const line = formatEvent(event);
         if (line) write(line);
-        if (event.type === 'gate-decided' && event.automatically) {
+        if (event.type === 'state-left' && event.state === 'Expand') {
           write(
-            '   (in a real deploy, CI deploys the new app version here, then runs "zerodown gate approve")',
+            `   the old app version starts writing users.username (search_path public), the new one users.display_name through zd_demo (search_path ${versionSearchPath('demo')})`,
           );
+          writers = startVersionWriters(server.url, 'demo', DEMO_ROWS);
         }
+        if (event.type === 'gate-waiting') oldStopped = retireOldVersionAndApprove(client, writers);
       },
     });
+    await oldStopped;
+    // a run that failed before its gate leaves the old version writing: it stops here too
+    await writers?.old.stop();
+    const newWrites = await writers?.new.stop();
     timings.push(['workflow (synthesize + run)', Date.now() - mark]);
+    if (writers && newWrites) {
+      const { writes: oldWrites } = writers.old;
+      const check = await checkVersionWrites(client, [oldWrites, newWrites]);
+      write(
+        `\ntwo versions at once: the old one wrote ${oldWrites.inserts} inserts and ${oldWrites.updates} updates, the new one ${newWrites.inserts} and ${newWrites.updates}; ${check.checked} rows checked through display_name: ${check.missing} lost, ${check.wrong} wrong`,
+      );
+    }
     write(`\nschema after:\n${await describeSchema(client)}\n`);
     write('timing summary:');
     for (const [what, ms] of timings) write(`  ${what.padEnd(38)} ${formatDuration(ms).padStart(8)}`);

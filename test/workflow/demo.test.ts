@@ -19,7 +19,14 @@ describe('npm run demo', () => {
     expect(stdout).toContain('users (100000 rows)');
     expect(stdout).toMatch(/-> Expand\n/);
     expect(stdout).toMatch(/backfill 20260101000100_users_display_name .*: \d+\/~\d+ rows.*done/);
-    expect(stdout).toContain('gate beforeContract: approved automatically (--approve-gates)');
+    expect(stdout).toContain('the new one users.display_name through zd_demo (search_path zd_demo, public)');
+    // the plan and the gate notice (logged) name the versions, the views and the new search_path
+    expect(stderr).toContain('views: users: without username; orders: id_new as id, without id');
+    expect(stderr).toContain('The new version must connect with search_path zd_demo, public');
+    expect(stdout).toMatch(/the old one stopped after [1-9]\d* inserts, then "zerodown gate approve"/);
+    expect(stdout).toMatch(
+      /two versions at once: the old one wrote [1-9]\d* inserts and [1-9]\d* updates, the new one [1-9]\d* and [1-9]\d*; [1-9]\d* rows checked through display_name: 0 lost, 0 wrong/,
+    );
     expect(stdout).toMatch(/-> Contract\n/);
     expect(stdout).toContain('succeeded in');
     const after = stdout.slice(stdout.indexOf('schema after:'));
