@@ -37,6 +37,7 @@ export const LintConfigSchema = z
           }
         }
       }),
+    pgVersion: z.number().int().min(9).max(30).optional(),
     ignore: z
       .array(
         z

@@ -24,6 +24,8 @@ export interface LintOptions {
   readonly only?: readonly string[];
   /** The rules to run; every rule by default. */
   readonly rules?: readonly LintRule[];
+  /** The PostgreSQL major version to lint for; else the config's `pgVersion`; else a current one. */
+  readonly pgVersion?: number;
 }
 
 /** A migration with the text of its file (for suppressions and columns), and whether to report on it. */
@@ -93,6 +95,7 @@ const notForRollback = (rule: LintRule) => /^renaming-|^prefer-/.test(rule.id);
 
 function lintSection(section: SectionLint, tracker: SchemaTracker, options: LintOptions): LintFinding[] {
   const { migration, statements, phase, lines, comments } = section;
+  const pgVersion = options.pgVersion ?? options.config?.pgVersion;
   const sqlFile = migration.format === 'sql';
   const findings: LintFinding[] = [];
   const rules = (options.rules ?? LINT_RULES)
@@ -108,6 +111,7 @@ function lintSection(section: SectionLint, tracker: SchemaTracker, options: Lint
       index,
       scriptTransaction: section.transaction,
       facts: tracker,
+      pgVersion,
     };
     // a module's generated SQL has no line in the file: its comments cover all of its statements
     const ignores: IgnoreComment[] = lines ? commentsForStatement(statement, lines, comments) : comments;
@@ -134,6 +138,7 @@ function lintSection(section: SectionLint, tracker: SchemaTracker, options: Lint
             ? `${label}${violation.message}`
             : `${label}${violation.message} (generated SQL: ${excerpt(statement.sql)})`,
           hint: violation.hint ?? rule.hint,
+          ...(pgVersion ? { pgVersion } : {}),
         });
       }
     }

@@ -17,7 +17,11 @@ function text(findings: readonly LintFinding[]): string {
     const hint = f.hint.split('\n').join('\n        ');
     return `${f.file}:${f.line}:${f.column}: ${f.severity} ${f.rule}\n  ${f.message}\n  safe: ${hint}`;
   });
-  return [...lines, `zerodown lint: ${summary(findings)}`].join('\n\n');
+  const version = findings.find((f) => f.pgVersion)?.pgVersion;
+  return [
+    ...lines,
+    `zerodown lint: ${summary(findings)}${version ? ` (for PostgreSQL ${version})` : ''}`,
+  ].join('\n\n');
 }
 
 /** The one JSON object scripts read: `{"findings":[{file,line,column,rule,severity,message,hint}]}`. */

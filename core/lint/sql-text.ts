@@ -40,7 +40,7 @@ export function sqlTextMigration(version: number, sql: string, phase: LintPhase 
  */
 export async function lintSqlText(
   sql: string,
-  options: { phase?: LintPhase; before?: readonly string[]; config?: LintConfig } = {},
+  options: { phase?: LintPhase; before?: readonly string[]; config?: LintConfig; pgVersion?: number } = {},
 ): Promise<LintFinding[]> {
   await loadSqlParser();
   const phase = options.phase ?? 'expand';
@@ -50,5 +50,5 @@ export async function lintSqlText(
     report: false,
   }));
   const last = { migration: sqlTextMigration(before.length + 1, sql, phase), text: sql, report: true };
-  return lintSources([...before, last], { config: options.config });
+  return lintSources([...before, last], { config: options.config, pgVersion: options.pgVersion });
 }

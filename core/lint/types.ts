@@ -24,6 +24,8 @@ export interface LintFinding {
   readonly message: string;
   /** The safe alternative, as concrete SQL where there is one. */
   readonly hint: string;
+  /** The PostgreSQL major version the findings were made for (`--pg-version`, the server, or config). */
+  readonly pgVersion?: number;
 }
 
 /** What a rule found in one statement; the engine adds the file, line and severity. */
@@ -52,6 +54,8 @@ export interface StatementContext {
   /** Whether the runner wraps the whole script in one transaction. */
   readonly scriptTransaction: boolean;
   readonly facts: SchemaFacts;
+  /** The PostgreSQL major version the migrations will run on, when known; rules assume a current one otherwise. */
+  readonly pgVersion?: number;
 }
 
 /** Column type as written (`varchar` with modifiers `[255]`), enough to tell rewrites from catalog-only changes. */
@@ -120,4 +124,6 @@ export interface LintConfig {
   readonly rules?: Readonly<Record<string, RuleLevelSetting>>;
   /** Findings to suppress for files matching a glob, each with the reason a person gave. */
   readonly ignore?: readonly { readonly rule: string; readonly files: string; readonly reason: string }[];
+  /** The PostgreSQL major version to lint for when neither `--pg-version` nor a server says. */
+  readonly pgVersion?: number;
 }

@@ -169,8 +169,13 @@ async function lintPending(
   migrations: readonly Migration[],
   pending: ReadonlySet<string>,
   options: PlanReportOptions,
+  pgVersion?: number,
 ) {
-  const findings = await lintMigrations(migrations, { only: [...pending], config: options.lintConfig });
+  const findings = await lintMigrations(migrations, {
+    only: [...pending],
+    config: options.lintConfig,
+    ...(pgVersion ? { pgVersion } : {}),
+  });
   return { findings, lintFailed: hasErrors(findings) };
 }
 
@@ -228,6 +233,11 @@ export async function planFromDatabase(
     ];
     const tables = names.length > 0 ? await readTables(client, names) : [];
     const measured = await measuredBackfillRate(client);
+    // the rules whose truth changes across majors lint for the server the migrations will run on
+    const { rows: server } = await client.query<{ num: number }>(
+      "SELECT current_setting('server_version_num')::int AS num",
+    );
+    const pgVersion = Math.floor(Number(server[0]?.num ?? 0) / 10000) || undefined;
     const backfillRate =
       options.backfillRate !== undefined
         ? { rowsPerSecond: options.backfillRate, source: 'configured' as const }
@@ -251,7 +261,7 @@ export async function planFromDatabase(
       gates: gatesOf(options),
       tables,
       backfillRate,
-      ...(await lintPending(migrations, pending, options)),
+      ...(await lintPending(migrations, pending, options, pgVersion)),
     };
   } finally {
     await client.query('ROLLBACK');

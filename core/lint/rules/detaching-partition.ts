@@ -1,4 +1,5 @@
 import { alterTable, relationKey, sqlName } from '../ast.ts';
+import { CONCURRENT_DETACH_SINCE } from '../pg-versions.ts';
 import type { LintRule, Violation } from '../types.ts';
 
 /** DETACH PARTITION without CONCURRENTLY: ACCESS EXCLUSIVE on the parent and the partition. */
@@ -16,10 +17,22 @@ export const detachingPartition: LintRule = {
     const alter = alterTable(statement.node);
     if (!alter || context.facts.isNewTable(alter.table)) return [];
     const violations: Violation[] = [];
+    const old = context.pgVersion !== undefined && context.pgVersion < CONCURRENT_DETACH_SINCE;
     for (const { subtype, cmd } of alter.commands) {
       const partition = cmd.def?.PartitionCmd;
-      if (subtype !== 'AT_DetachPartition' || partition?.concurrent) continue;
+      if (subtype !== 'AT_DetachPartition') continue;
       const name = sqlName(relationKey(partition?.name));
+      if (old) {
+        violations.push({
+          message: partition?.concurrent
+            ? `PostgreSQL ${context.pgVersion} rejects DETACH PARTITION … CONCURRENTLY (it exists from ${CONCURRENT_DETACH_SINCE})`
+            : `DETACH PARTITION ${name} from ${sqlName(alter.table)} holds ACCESS EXCLUSIVE on both, and PostgreSQL ${context.pgVersion} has no concurrent form (from ${CONCURRENT_DETACH_SINCE}): detach at a quiet time, or upgrade`,
+          hint: `-- PostgreSQL ${CONCURRENT_DETACH_SINCE}+: ALTER TABLE ${sqlName(alter.table)} DETACH PARTITION ${name} CONCURRENTLY;`,
+          location: partition?.name?.location,
+        });
+        continue;
+      }
+      if (partition?.concurrent) continue;
       violations.push({
         message: `DETACH PARTITION ${name} from ${sqlName(alter.table)} holds ACCESS EXCLUSIVE on both: reads and writes of all of ${sqlName(alter.table)} wait; use DETACH PARTITION … CONCURRENTLY (PostgreSQL 14+)`,
         hint: `ALTER TABLE ${sqlName(alter.table)} DETACH PARTITION ${name} CONCURRENTLY; -- PostgreSQL 14+, in a migration of its own`,

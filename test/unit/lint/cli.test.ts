@@ -54,6 +54,23 @@ describe('zerodown lint (the CLI contract scripts depend on)', () => {
     ]);
   });
 
+  it('--pg-version follows the version: a constant default rewrites on 10, not on 15; the text names the version', async () => {
+    const file = join(dir, '1_users.sql');
+    await writeFile(join(dir, '4_flag.sql'), 'ALTER TABLE users ADD COLUMN flag boolean DEFAULT false;\n');
+    const old = await runCli(['lint', '--pg-version', '10', join(dir, '4_flag.sql')]);
+    expect(old.code).toBe(1);
+    expect(old.stdout).toMatch(
+      /error adding-volatile-default\n {2}ADD COLUMN users\.flag with a default on PostgreSQL 10/,
+    );
+    expect(old.stdout.trimEnd()).toMatch(/\(for PostgreSQL 10\)$/);
+    const current = await runCli(['lint', '--pg-version', '15', join(dir, '4_flag.sql'), file]);
+    expect(current.code).toBe(0);
+    expect(current.stdout.trimEnd()).toMatch(/\(for PostgreSQL 15\)$/);
+    const bad = await runCli(['lint', '--pg-version', 'fifteen', file]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/"fifteen" is not a PostgreSQL major version; give one like 15/);
+  });
+
   it('exit 2 on usage errors: an unknown phase or format, a path that does not exist', async () => {
     expect((await runCli(['lint', '--phase', 'backfill'])).code).toBe(2);
     expect((await runCli(['lint', '--format', 'xml'])).code).toBe(2);
