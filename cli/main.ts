@@ -5,6 +5,7 @@ import { registerBackfill } from './commands/backfill.ts';
 import { registerBaseline } from './commands/baseline.ts';
 import { registerCreate } from './commands/create.ts';
 import { registerDown } from './commands/down.ts';
+import { registerFleet } from './commands/fleet.ts';
 import { registerGate } from './commands/gate.ts';
 import { registerLint } from './commands/lint.ts';
 import { registerPlan } from './commands/plan.ts';
@@ -41,6 +42,7 @@ export function buildProgram(): Command {
   registerStart(program);
   registerGate(program);
   registerRun(program);
+  registerFleet(program);
   return program;
 }
 

@@ -4,33 +4,15 @@ import { InvalidInput } from '../../core/errors.ts';
 import { loadMigrations } from '../../core/migrations/load.ts';
 import { startEmbeddedPostgres } from '../embedded-postgres.ts';
 import { requestExit } from '../exit.ts';
+import { localSettingsOf, type RunOptions } from '../local-run-options.ts';
 import { formatEvent, type LocalRunEvent } from '../local-runner/events.ts';
 import type { LocalRunResult } from '../local-runner/execute-state-machine.ts';
 import { runReleaseLocally, synthesizeExampleTemplate } from '../local-runner/run-release.ts';
 import { resolveUserApp } from '../local-runner/user-app.ts';
 import { stderrLog } from '../output.ts';
-import { type WorkflowInputOptions, workflowInputOf } from '../workflow-input-options.ts';
+import { workflowInputOf } from '../workflow-input-options.ts';
 
-/** The options of `zerodown run` (cli/commands/run.ts). */
-export interface RunOptions extends WorkflowInputOptions {
-  local?: boolean;
-  databaseUrl?: string;
-  migrations: string;
-  app?: string;
-  template?: string;
-  stateMachine?: string;
-  approveGates?: boolean;
-  gateTimeout?: number;
-  input?: Record<string, unknown>;
-  lockTimeout?: number;
-  statementTimeout?: number;
-  chunkBudget?: number;
-  targetBatch?: number;
-  maxPartitions?: number;
-  format: 'text' | 'json';
-  history?: string;
-  verbose?: boolean;
-}
+export type { RunOptions } from '../local-run-options.ts';
 
 /** The workflow input of a local run: the same document `zerodown start` sends to Step Functions. */
 export function localWorkflowInput(options: RunOptions): { release: string; [field: string]: unknown } {
@@ -105,13 +87,7 @@ export async function runLocal(options: RunOptions): Promise<void> {
       template,
       stateMachine: userApp?.stateMachine,
       synthesisMs: Date.now() - synthStarted,
-      settings: {
-        lockTimeoutMs: options.lockTimeout,
-        statementTimeoutMs: options.statementTimeout,
-        ...(options.chunkBudget !== undefined && { chunkBudgetMs: options.chunkBudget }),
-        ...(options.targetBatch !== undefined && { targetBatchMs: options.targetBatch }),
-        ...(options.maxPartitions !== undefined && { maxPartitions: options.maxPartitions }),
-      },
+      settings: localSettingsOf(options),
       approveGates: options.approveGates,
       gateTimeoutSeconds: options.gateTimeout
         ? Math.max(1, Math.round(options.gateTimeout / 1000))

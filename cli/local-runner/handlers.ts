@@ -115,8 +115,9 @@ export function checkFailureBudget(input: Json): null {
     ]
       .filter(Boolean)
       .join(' or ');
+    const first = String(failed[0]?.failure?.Cause ?? '').slice(0, 500);
     throw new FailureBudgetExceeded(
-      `${failed.length} of ${results.length} items failed (${errors}), more than the tolerated ${budget}`,
+      `${failed.length} of ${results.length} items failed (${errors}), more than the tolerated ${budget}; the first: ${first}`,
     );
   }
   return null;

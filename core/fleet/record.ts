@@ -60,16 +60,21 @@ export async function recordTargetStep(
  */
 export async function readTargetRollout(client: pg.ClientBase): Promise<TargetRollout | undefined> {
   if ((await readStateVersion(client)) === 0) return undefined;
-  const records = await readLatestExecutionEvents(client, TARGET_RECORD_EVENT);
+  const all = await readLatestExecutionEvents(client, TARGET_RECORD_EVENT);
+  const entries = all.map((record) => JSON.parse(record.detail ?? '{}') as TargetRecordEntry);
+  // the last attempt: from its last `started` (a retry of the same release starts again)
+  const from = Math.max(
+    0,
+    entries.findLastIndex((entry) => entry.status === 'started'),
+  );
+  const records = all.slice(from);
   const first = records[0];
   const last = records.at(-1);
   if (!first || !last) return undefined;
-  const entry = JSON.parse(last.detail ?? '{}') as TargetRecordEntry;
+  const entry = entries.at(-1)!;
   // a failure stays the target's status (with its error) when the undo of the stopped rollout holds
   // or rolls back the target afterwards
-  const failed = records
-    .map((record) => JSON.parse(record.detail ?? '{}') as TargetRecordEntry)
-    .findLast((record) => record.status === 'failed');
+  const failed = entries.slice(from).findLast((record) => record.status === 'failed');
   const shown = failed ?? entry;
   const status = shown.status;
   return {
