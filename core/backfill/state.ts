@@ -241,3 +241,25 @@ export async function readBackfillProgress(client: pg.ClientBase): Promise<Backf
     updatedAt: row.updated_at,
   }));
 }
+
+/**
+ * Rows a second of the backfills that finished here, over all of them (rows done / time taken), or
+ * undefined when none has finished or the state schema does not exist: what `zerodown plan` estimates
+ * backfill times with.
+ *
+ * @example
+ * const rate = await readFinishedBackfillRate(client); // 41250
+ */
+export async function readFinishedBackfillRate(client: pg.ClientBase): Promise<number | undefined> {
+  const exists = await client.query<{ ok: boolean }>(
+    "SELECT to_regclass('zerodown.backfills') IS NOT NULL AS ok",
+  );
+  if (!exists.rows[0]?.ok) return undefined;
+  const { rows } = await client.query<{ rows: string | null; seconds: number | null }>(
+    `SELECT sum(rows_done)::text AS rows, sum(extract(epoch FROM finished_at - started_at))::float8 AS seconds
+       FROM zerodown.backfills WHERE status = 'done' AND rows_done > 0 AND finished_at > started_at`,
+  );
+  const done = Number(rows[0]?.rows ?? 0);
+  const seconds = rows[0]?.seconds ?? 0;
+  return done > 0 && seconds > 0 ? Math.round(done / seconds) : undefined;
+}

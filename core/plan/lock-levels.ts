@@ -1,24 +1,11 @@
 /**
  * PostgreSQL's table-level lock per statement kind, and what the statement does to the table's data,
- * as `zerodown plan` reports them. Each entry has an example on the fixture tables
- * (`users (id bigserial PRIMARY KEY, username text, n int, c varchar(10))` with index `users_n` and a
- * NOT VALID check `users_n_chk`, `other (id int PRIMARY KEY)`): test/integration/lock-levels.test.ts runs
- * every example that can run in a transaction and compares the strongest lock pg_locks shows on `target`,
- * and whether the table's file changed, with the entry. docs/lock-levels.md is generated from this table.
+ * as `zerodown plan` reports them. Each entry has an example on the tables of `LOCK_FIXTURE`:
+ * test/integration/lock-levels.test.ts runs every example that can run in a transaction and compares the
+ * strongest lock pg_locks shows on `target`, and whether the table's file changed, with the entry.
+ * docs/lock-levels.md is generated from this table.
  */
-
-/** PostgreSQL's table lock modes, weakest first (the order of the conflict table in the manual). */
-export const LOCK_MODES = [
-  'ACCESS SHARE',
-  'ROW SHARE',
-  'ROW EXCLUSIVE',
-  'SHARE UPDATE EXCLUSIVE',
-  'SHARE',
-  'SHARE ROW EXCLUSIVE',
-  'EXCLUSIVE',
-  'ACCESS EXCLUSIVE',
-] as const;
-export type LockMode = (typeof LOCK_MODES)[number];
+import { LOCK_MODES, type LockMode } from '../sql/lock-modes.ts';
 
 /** What a statement does to the table's rows: writes a new copy, reads all of them, or neither. */
 export type TableEffect = 'rewrite' | 'scan' | 'none';

@@ -1,10 +1,12 @@
 import type pg from 'pg';
+import { readFinishedBackfillRate } from '../backfill/state.ts';
 import { hasErrors, type LintConfig, type LintFinding, lintMigrations } from '../lint/index.ts';
 import { SchemaTracker } from '../lint/schema-tracker.ts';
 import { pendingMigrations } from '../migrations/pending.ts';
 import type { Migration, Phase } from '../migrations/types.ts';
+import type { LockMode } from '../sql/lock-modes.ts';
 import { type AppliedMigration, assertNoDrift, readApplied } from '../state/records.ts';
-import type { LockMode, TableEffect } from './lock-levels.ts';
+import type { TableEffect } from './lock-levels.ts';
 import { statementLock } from './statement-locks.ts';
 
 /** One statement of a pending migration: where it is, the lock it takes, what it does to the rows. */
@@ -133,21 +135,6 @@ async function readTables(client: pg.ClientBase, names: readonly string[]): Prom
   }));
 }
 
-/** Rows a second of the finished backfills zerodown recorded, or undefined when there are none. */
-async function measuredBackfillRate(client: pg.ClientBase): Promise<number | undefined> {
-  const exists = await client.query<{ ok: boolean }>(
-    "SELECT to_regclass('zerodown.backfills') IS NOT NULL AS ok",
-  );
-  if (!exists.rows[0]?.ok) return undefined;
-  const { rows } = await client.query<{ rows: string | null; seconds: number | null }>(
-    `SELECT sum(rows_done)::text AS rows, sum(extract(epoch FROM finished_at - started_at))::float8 AS seconds
-       FROM zerodown.backfills WHERE status = 'done' AND rows_done > 0 AND finished_at > started_at`,
-  );
-  const done = Number(rows[0]?.rows ?? 0);
-  const seconds = rows[0]?.seconds ?? 0;
-  return done > 0 && seconds > 0 ? Math.round(done / seconds) : undefined;
-}
-
 function gatesOf(options: PlanReportOptions): PlanReport['gates'] {
   return [
     ...(options.gates?.afterExpand ? [{ gate: 'afterExpand' as const, after: 'expand' as const }] : []),
@@ -232,7 +219,7 @@ export async function planFromDatabase(
       ),
     ];
     const tables = names.length > 0 ? await readTables(client, names) : [];
-    const measured = await measuredBackfillRate(client);
+    const measured = await readFinishedBackfillRate(client);
     // the rules whose truth changes across majors lint for the server the migrations will run on
     const { rows: server } = await client.query<{ num: number }>(
       "SELECT current_setting('server_version_num')::int AS num",

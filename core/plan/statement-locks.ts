@@ -9,13 +9,12 @@ import {
 import { catalogOnlyTypeChange } from '../lint/rules/changing-column-type.ts';
 import type { SchemaFacts } from '../lint/types.ts';
 import { defaultVolatility } from '../lint/volatility.ts';
+import { LOCK_MODES, type LockMode } from '../sql/lock-modes.ts';
 import type { SqlStatement } from '../sql/statements.ts';
 import {
   heavierEffect,
   LOCK_LEVELS,
-  LOCK_MODES,
   type LockLevelId,
-  type LockMode,
   strongerLock,
   type TableEffect,
 } from './lock-levels.ts';

@@ -121,6 +121,24 @@ describe('zerodown baseline --from node-pg-migrate', () => {
     expect(await migrationRows()).toEqual([]);
   });
 
+  it('refuses while another runner holds the migration lock (a node-pg-migrate up, say), writing nothing', async () => {
+    // GIVEN a session holding node-pg-migrate's advisory lock, as its up does while it runs
+    const dir = await migrationsDir(FILES);
+    const holder = await db.connect();
+    try {
+      await holder.query("SET application_name = 'node-pg-migrate up'");
+      await holder.query('SELECT pg_advisory_lock(7241865325823964)');
+      // WHEN baselined
+      const result = await runBaseline('node-pg-migrate', dir, db.url);
+      // THEN it exits 1 naming the holder, and recorded nothing
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain('node-pg-migrate up');
+      expect(await migrationRows()).toEqual([]);
+    } finally {
+      await holder.end();
+    }
+  });
+
   it('names a missing history table and how to give the right one', async () => {
     const dir = await migrationsDir(FILES);
     const result = await runBaseline('node-pg-migrate', dir, db.url, '--table', 'old.history');

@@ -1,11 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  LOCK_FIXTURE,
-  LOCK_LEVELS,
-  LOCK_MODES,
-  type LockLevel,
-  type LockMode,
-} from '../../core/plan/lock-levels.ts';
+import { LOCK_FIXTURE, LOCK_LEVELS, type LockLevel } from '../../core/plan/lock-levels.ts';
+import { LOCK_MODES, type LockMode } from '../../core/sql/lock-modes.ts';
 import { useFreshDatabase } from '../support/database.ts';
 
 const db = useFreshDatabase();

@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { silentLog } from '../../core/log.ts';
@@ -134,6 +136,42 @@ describe('zerodown plan', () => {
     ]);
     expect(markdown.stdout).toContain('about 20 s');
     expect(markdown.stdout).toMatch(/\| `items` \| [\d.]+ (kB|MB) \| 20000 \|/);
+  });
+
+  it('with a database, estimates a backfill from the rate of the backfills it finished', async () => {
+    // GIVEN the backfill of items done here (20,000 rows)
+    const dir = await migrationsDir(ITEMS);
+    const done = await runCli(['backfill', '--migrations', dir, '--database-url', db.url]);
+    expect(done.code).toBe(0);
+    // AND a new backfill of the same table
+    await writeFile(
+      join(dir, '4_code.sql'),
+      '-- migrate:up\nALTER TABLE items ADD COLUMN code text;\n-- migrate:down\nALTER TABLE items DROP COLUMN code;\n',
+    );
+    await writeFile(
+      join(dir, '4_code.backfill.json'),
+      JSON.stringify({ table: 'items', set: { code: 'upper(name)' } }),
+    );
+    // WHEN planned without --backfill-rate
+    const report = JSON.parse(
+      (await runCli(['plan', '--migrations', dir, '--format', 'json', '--database-url', db.url])).stdout,
+    );
+    // THEN the rate is the measured one, and the estimate follows from it
+    const { rowsDone, seconds } = (
+      await db.client.query(
+        'SELECT sum(rows_done)::int AS "rowsDone", sum(extract(epoch FROM finished_at - started_at))::float8 AS seconds FROM zerodown.backfills WHERE status = \'done\'',
+      )
+    ).rows[0];
+    expect(rowsDone).toBe(20000);
+    expect(report.backfillRate).toEqual({
+      rowsPerSecond: Math.round(rowsDone / seconds),
+      source: 'measured',
+    });
+    const pending = report.phases.backfill.map(
+      (m: { id: string; backfill: { estimatedSeconds: number } }) => m,
+    );
+    expect(pending.map((m: { id: string }) => m.id)).toEqual(['4.backfill']);
+    expect(pending[0].backfill.estimatedSeconds).toBe(Math.ceil(20000 / report.backfillRate.rowsPerSecond));
   });
 
   it('with a database, refuses drift as up does, naming the file', async () => {

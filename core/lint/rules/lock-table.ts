@@ -1,4 +1,4 @@
-import { LOCK_MODES } from '../../plan/lock-levels.ts';
+import { LOCK_MODES } from '../../sql/lock-modes.ts';
 import { relationKey, sqlName } from '../ast.ts';
 import type { LintRule } from '../types.ts';
 
