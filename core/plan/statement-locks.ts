@@ -35,8 +35,10 @@ function alterCommandKind(table: string, subtype: string, cmd: Node, facts?: Sch
   switch (subtype) {
     case 'AT_AddColumn': {
       const constraints = columnConstraints(cmd.def?.ColumnDef);
+      // a STORED generated column and an identity column fill every row; a VIRTUAL one (PostgreSQL 18) none
       const stored = constraints.some(
-        (c) => c.contype === 'CONSTR_GENERATED' || c.contype === 'CONSTR_IDENTITY',
+        (c) =>
+          (c.contype === 'CONSTR_GENERATED' && c.generated_kind !== 'v') || c.contype === 'CONSTR_IDENTITY',
       );
       const fallback = constraints.find((c) => c.contype === 'CONSTR_DEFAULT')?.raw_expr;
       const serial = /serial$/.test(cmd.def?.ColumnDef?.typeName?.names?.at(-1)?.String?.sval ?? '');

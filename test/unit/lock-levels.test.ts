@@ -37,6 +37,18 @@ describe('the lock table and the statement classifier', () => {
     expect(found).toMatchObject({ lock: 'ACCESS EXCLUSIVE', effect: 'rewrite', tables: ['users'] });
   });
 
+  it('a STORED generated or identity column rewrites; a VIRTUAL one (PostgreSQL 18) does not', () => {
+    expect(classify('ALTER TABLE users ADD COLUMN g int GENERATED ALWAYS AS (n * 2) STORED').effect).toBe(
+      'rewrite',
+    );
+    expect(classify('ALTER TABLE users ADD COLUMN g bigint GENERATED ALWAYS AS IDENTITY').effect).toBe(
+      'rewrite',
+    );
+    expect(classify('ALTER TABLE users ADD COLUMN g int GENERATED ALWAYS AS (n * 2) VIRTUAL').effect).toBe(
+      'none',
+    );
+  });
+
   it('tells a SET NOT NULL a validated CHECK proves from one that scans', () => {
     expect(classify('ALTER TABLE users ALTER COLUMN username SET NOT NULL').effect).toBe('none');
     expect(classify('ALTER TABLE users ALTER COLUMN n SET NOT NULL').effect).toBe('scan');
