@@ -10,15 +10,14 @@
 import { randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
 import pg from 'pg';
-import { startEmbeddedPostgres } from '../cli/embedded-postgres.ts';
 import {
   type BatchResult,
   DEFAULT_TARGET_BATCH_MS,
   runBackfillToCompletion,
 } from '../core/backfill/index.ts';
-import { describeConnection } from '../core/db/connection.ts';
 import { silentLog } from '../core/log.ts';
 import type { BackfillMigration } from '../core/migrations/types.ts';
+import { benchServer } from './server.ts';
 
 const ROWS = 1_000_000;
 const TABLE = 'bench_rows';
@@ -267,11 +266,8 @@ function goals(byMethod: Map<string, Outcome[]>): string {
 }
 
 export default async function backfillBench(): Promise<string> {
-  const given = process.env.DATABASE_URL ?? process.env.TEST_DATABASE_URL;
-  const variable = process.env.DATABASE_URL ? 'DATABASE_URL' : 'TEST_DATABASE_URL';
-  const serverSetting = given ? `${variable}=${describeConnection(given)} ` : '';
-  const embedded = given ? undefined : await startEmbeddedPostgres();
-  const serverUrl = given ?? embedded!.url;
+  const { url: serverUrl, setting: serverSetting, embedded } = await benchServer();
+  const given = embedded === undefined;
   const database = `zd_bench_${randomBytes(4).toString('hex')}`;
   const admin = await connect(serverUrl);
   await admin.query(`CREATE DATABASE ${database}`);

@@ -68,17 +68,22 @@ export function syncTriggerSql(target: BackfillTarget, version: string): string[
   const alias = quoteIdent(target.relationName);
   const columns = Object.keys(target.set);
   const reverse = Object.keys(target.reverse);
-  const select = (expression: string, column: string) =>
-    `SELECT (${expression}) INTO NEW.${quoteIdent(column)} FROM (SELECT (NEW).*) AS ${alias};`;
+  // an expression over the row's own columns is assigned directly (plpgsql's fast path for simple
+  // expressions); any other runs as a query over the row, aliased as the table
+  const select = (expression: string, column: string, overNew: string | undefined) =>
+    overNew !== undefined
+      ? `NEW.${quoteIdent(column)} := (${overNew});`
+      : `SELECT (${expression}) INTO NEW.${quoteIdent(column)} FROM (SELECT (NEW).*) AS ${alias};`;
   // a value that fails to compute (a cast the row's data does not allow) must not fail the
   // application's write: the column is left empty, for the batches to fill or to report
   const compute = (column: string) =>
     [
-      `BEGIN ${select(target.set[column]!, column)}`,
+      `BEGIN ${select(target.set[column]!, column, target.overNew?.set[column])}`,
       `EXCEPTION WHEN OTHERS THEN NEW.${quoteIdent(column)} := NULL;`,
       `RAISE WARNING 'zerodown sync trigger: % (%), % left NULL for the backfill', SQLERRM, SQLSTATE, '${column.replaceAll("'", "''")}'; END;`,
     ].join(' ');
-  const computeOld = (column: string) => select(target.reverse[column]!, column);
+  const computeOld = (column: string) =>
+    select(target.reverse[column]!, column, target.overNew?.reverse[column]);
   const onUpdate = reverse.flatMap((c) => {
     const condition = reverseCondition(c, target.reverseSources[c] ?? []);
     return condition ? [{ column: c, condition }] : [];

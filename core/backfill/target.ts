@@ -1,9 +1,10 @@
+import { scanSync } from 'libpg-query';
 import type pg from 'pg';
 import { MigrationFailed } from '../errors.ts';
 import type { BackfillMigration } from '../migrations/types.ts';
 import { quoteIdent, quoteQualified } from '../sql/identifiers.ts';
 import { loadSqlParser } from '../sql/statements.ts';
-import { parseSqlExpression } from './expression.ts';
+import { parseSqlExpression, type SqlExpression } from './expression.ts';
 
 /** What the backfill engine knows about the table a backfill writes, read from the catalog. */
 export interface BackfillTarget {
@@ -25,10 +26,60 @@ export interface BackfillTarget {
   readonly reverse: Readonly<Record<string, string>>;
   /** Old column -> the table's columns its `reverse` expression reads. */
   readonly reverseSources: Readonly<Record<string, readonly string[]>>;
+  /**
+   * `set` and `reverse` expressions rewritten over the trigger's row (`username` -> `NEW."username"`),
+   * for those whose column references all name the table's columns: the sync trigger assigns them
+   * without running a query per row.
+   */
+  readonly overNew?: {
+    readonly set: Readonly<Record<string, string>>;
+    readonly reverse: Readonly<Record<string, string>>;
+  };
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: the parser's JSON tree is typed loosely on purpose
 type ParseNode = any;
+
+/** The ColumnRef nodes of an expression tree. */
+function columnRefs(node: ParseNode, into: ParseNode[] = []): ParseNode[] {
+  if (Array.isArray(node)) for (const item of node) columnRefs(item, into);
+  else if (node && typeof node === 'object') {
+    if (node.ColumnRef) into.push(node.ColumnRef);
+    else for (const value of Object.values(node)) columnRefs(value, into);
+  }
+  return into;
+}
+
+/**
+ * An expression with each column reference (`username`, `users.username`) replaced by `NEW."username"`,
+ * or undefined when one cannot be (a `*`, a reference that is not a column of the table or is
+ * qualified by another name, a subquery, which could name other tables' columns).
+ */
+function overNewRow(
+  expression: SqlExpression,
+  alias: string,
+  columns: ReadonlyMap<string, boolean>,
+): string | undefined {
+  if (JSON.stringify(expression.node).includes('"SubLink"')) return undefined;
+  const { tokens } = scanSync(expression.sql);
+  const edits: { start: number; end: number; column: string }[] = [];
+  for (const ref of columnRefs(expression.node)) {
+    const fields: string[] = (ref.fields ?? []).map((f: ParseNode) => f?.String?.sval);
+    const column = fields.at(-1);
+    if (!column || fields.some((f) => f === undefined)) return undefined;
+    if (fields.length > 2 || (fields.length === 2 && fields[0] !== alias) || !columns.has(column))
+      return undefined;
+    // locations count from the "SELECT " the expression was parsed after
+    const first = tokens.findIndex((t) => t.start === ref.location - 'SELECT '.length);
+    const last = tokens[first + 2 * fields.length - 2];
+    if (first < 0 || !last) return undefined;
+    edits.push({ start: tokens[first]!.start, end: last.end, column });
+  }
+  let sql = expression.sql;
+  for (const edit of edits.sort((a, b) => b.start - a.start))
+    sql = `${sql.slice(0, edit.start)}NEW.${quoteIdent(edit.column)}${sql.slice(edit.end)}`;
+  return sql;
+}
 
 /** Names of the columns an expression reads; `*` when it reads the whole row (`users.*`). */
 function referencedColumns(node: ParseNode, into: Set<string>): Set<string> {
@@ -143,34 +194,39 @@ export async function describeTarget(
       );
     }
   }
+  const dot = spec.table.indexOf('.');
+  const relationName = dot < 0 ? spec.table : spec.table.slice(dot + 1);
   const expressions = (field: 'set' | 'reverse', entries: Record<string, string>) => {
     const sql: Record<string, string> = {};
     const read: Record<string, string[]> = {};
+    const overNew: Record<string, string> = {};
     for (const [column, text] of Object.entries(entries)) {
       const expression = parseSqlExpression(file, `${field}.${column}`, text);
       sql[column] = expression.sql;
+      const rewritten = overNewRow(expression, relationName, columns);
+      if (rewritten !== undefined) overNew[column] = rewritten;
       const names = referencedColumns(expression.node, new Set());
       read[column] = names.has('*') ? [...columns.keys()] : [...names].filter((c) => columns.has(c));
     }
-    return { sql, read };
+    return { sql, read, overNew };
   };
-  const { sql: set, read: sources } = expressions('set', spec.set);
+  const { sql: set, read: sources, overNew: setOverNew } = expressions('set', spec.set);
   const reverse = expressions('reverse', spec.reverse ?? {});
   const where =
     (spec.where === undefined ? undefined : parseSqlExpression(file, 'where', spec.where).sql) ??
     Object.keys(spec.set)
       .map((c) => `${quoteIdent(c)} IS NULL`)
       .join(' OR ');
-  const dot = spec.table.indexOf('.');
   return {
     table: spec.table,
     sql,
-    relationName: dot < 0 ? spec.table : spec.table.slice(dot + 1),
+    relationName,
     key,
     set,
     sources,
     where,
     reverse: reverse.sql,
     reverseSources: reverse.read,
+    overNew: { set: setOverNew, reverse: reverse.overNew },
   };
 }

@@ -29,6 +29,10 @@ describe('two-way sync: the old and the new version write concurrently', () => {
       sync: true,
     });
     await runBackfillToCompletion(db.client, migration, { executionId: 'two-way', log });
+    // both conversions are plain assignments over the row (no query per row)
+    const { rows: body } = await db.client.query("SELECT prosrc FROM pg_proc WHERE proname = 'sync_201'");
+    expect(body[0].prosrc).toContain('NEW."n_new" := (NEW."n");');
+    expect(body[0].prosrc).toContain('NEW."n" := (NEW."n_new"::integer);');
     // WHEN two old-version and two new-version writers increment random rows, 300 times each
     const increments = new Map<number, number>();
     const count = (id: number) => increments.set(id, (increments.get(id) ?? 0) + 1);

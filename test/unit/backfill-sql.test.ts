@@ -99,4 +99,19 @@ describe('backfill SQL', () => {
       ' OR (NEW."username" IS NOT DISTINCT FROM OLD."username" AND ROW(NEW."display_name") IS DISTINCT FROM ROW(OLD."display_name"))) EXECUTE',
     );
   });
+
+  it("assigns an expression over the row's own columns directly, without a query per row", () => {
+    const [fn] = syncTriggerSql(
+      {
+        ...users,
+        reverse: { username: 'display_name' },
+        reverseSources: { username: ['display_name'] },
+        overNew: { set: { display_name: 'NEW."username"' }, reverse: { username: 'NEW."display_name"' } },
+      },
+      '44',
+    );
+    expect(fn).toContain('BEGIN NEW."display_name" := (NEW."username"); EXCEPTION WHEN OTHERS');
+    expect(fn).toContain('IF NEW."username" IS NULL THEN NEW."username" := (NEW."display_name"); END IF;');
+    expect(fn).not.toContain('SELECT (');
+  });
 });
