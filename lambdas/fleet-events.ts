@@ -114,4 +114,6 @@ export const FleetRecordEventSchema = z.object({
   release: z.string().min(1),
   status: z.enum(TARGET_STATUSES),
   failure: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).loose().optional(),
+  /** With `expanded`: renew the target's lease to outlast the fleet gate's wait (its TimeoutSeconds). */
+  holdSeconds: z.number().int().positive().optional(),
 });

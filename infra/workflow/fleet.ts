@@ -55,13 +55,13 @@ function recordStep(
   ctx: WorkflowContext,
   id: string,
   status: string,
-  withFailure = false,
+  extra: Record<string, unknown> = {},
 ): sfn.TaskStateBase {
   return invokeTask(ctx, id, 'fleetRecord', {
     'executionId.$': '$.executionId',
     'release.$': '$.input.release',
     status,
-    ...(withFailure ? { 'failure.$': FAILURE } : {}),
+    ...extra,
   });
 }
 
@@ -71,7 +71,7 @@ function failTarget(ctx: WorkflowContext, recordId: string, failId: string): sfn
     errorPath: '$.failure.Error',
     causePath: '$.failure.Cause',
   });
-  const record = recordStep(ctx, recordId, 'failed', true);
+  const record = recordStep(ctx, recordId, 'failed', { 'failure.$': FAILURE });
   record.addCatch(fail, { resultPath: '$.recordFailure' });
   record.next(fail);
   return record;
@@ -114,7 +114,10 @@ function fleetMap(
 function targetRollout(ctx: WorkflowContext): sfn.IChainable {
   const { scope } = ctx;
   const recordFailed = failTarget(ctx, 'RecordTargetFailed', 'TargetFailed');
-  const recordExpanded = recordStep(ctx, 'RecordTargetExpanded', 'expanded');
+  // its lease outlasts the fleet gate: nothing of this target runs while the gate waits
+  const recordExpanded = recordStep(ctx, 'RecordTargetExpanded', 'expanded', {
+    holdSeconds: ctx.props.gateTimeout.toSeconds(),
+  });
   recordExpanded.next(new sfn.Succeed(scope, 'TargetExpanded'));
   const exits = buildWaysOut(ctx, { succeeded: recordExpanded, failed: recordFailed });
   recordExpanded.addCatch(exits.rollback, { resultPath: FAILURE });

@@ -1,6 +1,7 @@
 import { InvalidInput } from '../../core/errors.ts';
 import { recordTargetStep } from '../../core/fleet/record.ts';
 import { planWaves } from '../../core/fleet/waves.ts';
+import { renewLease } from '../../core/locks/hold.ts';
 import {
   FleetInputSchema,
   type FleetPlan,
@@ -76,7 +77,8 @@ export const fleetPlanTask = defineTask({
 
 /**
  * FleetRecord: writes a step of one target's rollout (started, expanded, failed with its error, …) into
- * that target's own `zerodown.events`, where `zerodown fleet status` reads it.
+ * that target's own `zerodown.events`, where `zerodown fleet status` reads it. With `holdSeconds` (an
+ * expanded target) it first renews the target's lease to outlast the fleet gate's wait.
  *
  * @example
  * await fleetRecordTask(deps, migrations)({ target, executionId, release: 'v42', status: 'expanded' });
@@ -85,8 +87,11 @@ export const fleetRecordTask = defineTask({
   name: 'fleetRecord',
   input: FleetRecordEventSchema,
   logKeys: (event) => ({ executionId: event.executionId }),
-  run: ({ event, log, database }) =>
+  run: ({ event, log, settings, database }) =>
     database(async (client) => {
+      // an expanded target waits for the fleet gate with no task of its own renewing its lease
+      if (event.holdSeconds)
+        await renewLease(client, event.executionId, event.holdSeconds * 1000 + settings.leaseTtlMs);
       const undo = event.status === 'held' || event.status === 'rolled_back';
       const recorded = await recordTargetStep(
         client,

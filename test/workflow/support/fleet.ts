@@ -23,6 +23,9 @@ export const TENANT_MIGRATIONS: Record<string, string> = {
   '20260301000300_notes_drop_body.contract.sql': '-- migrate:up\nALTER TABLE notes DROP COLUMN body;\n',
 };
 
+/** Creating or dropping 50 databases on a loaded 2-core machine takes a while. */
+const HOOK_TIMEOUT_MS = 300_000;
+
 /** Rows every tenant starts with. */
 export const TENANT_ROWS = 120;
 
@@ -82,7 +85,7 @@ export function useTestFleet(size: number): TestFleet {
     } finally {
       await admin.end();
     }
-  });
+  }, HOOK_TIMEOUT_MS);
   afterAll(async () => {
     const admin = new pg.Client({ connectionString: serverUrl });
     await admin.connect();
@@ -91,12 +94,13 @@ export function useTestFleet(size: number): TestFleet {
     } finally {
       await admin.end();
     }
-  });
+  }, HOOK_TIMEOUT_MS);
   return fleet;
 }
 
 /** Resets every target to the app's starting point: no zerodown state, `notes` with its rows. */
 export async function resetTenants(fleet: TestFleet): Promise<void> {
+  // one target after the other: enough for 50 on a loaded machine
   await fleet.each(
     `DROP SCHEMA IF EXISTS zerodown CASCADE;
      DROP TABLE IF EXISTS notes, notes_archive;
@@ -111,7 +115,7 @@ export function useFleetTemplate(): { template: object; migrations: string } {
   beforeAll(async () => {
     handle.migrations = await migrationsDir(TENANT_MIGRATIONS);
     handle.template = await synthesizeExampleFleetTemplate(handle.migrations);
-  }, 120_000);
+  }, HOOK_TIMEOUT_MS);
   return handle;
 }
 
