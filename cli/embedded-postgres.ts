@@ -31,6 +31,12 @@ export interface EmbeddedServer {
    */
   readonly binaries: string;
   stop(): Promise<void>;
+  /**
+   * Stops the server and starts it again on the same data and port: `immediate` kills it the way a
+   * crash or a failover does (every session dropped, crash recovery on start), `fast` shuts it down
+   * cleanly. For fault tests: a PostgreSQL restart in the middle of a run.
+   */
+  restart(how?: 'immediate' | 'fast'): Promise<void>;
 }
 
 /** Options of `startEmbeddedPostgres`. */
@@ -84,7 +90,8 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {
     const password = randomBytes(12).toString('hex');
     await initialise(binaries, databaseDir, password, user);
     const { child, port } = await startServer(binaries, databaseDir, user);
-    return track(child, parent, {
+    const again = async () => (await startServer(binaries, databaseDir, user, port)).child;
+    return track(child, parent, again, {
       url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
       port,
       binaries: binaries.root,
@@ -156,14 +163,18 @@ async function initialise(
   );
 }
 
-/** Starts the server on a free port; another process taking the port first means another port. */
+/**
+ * Starts the server on a free port (another process taking the port first means another port), or on
+ * `fixedPort` when it starts again after a restart.
+ */
 async function startServer(
   binaries: PostgresBinaries,
   databaseDir: string,
   user: PostgresUser | undefined,
+  fixedPort?: number,
 ): Promise<{ child: ChildProcess; port: number }> {
   for (let attempt = 1; ; attempt++) {
-    const port = await freePort();
+    const port = fixedPort ?? (await freePort());
     const child = spawn(
       binaries.postgres,
       [
@@ -202,7 +213,11 @@ async function startServer(
       child.on('close', (code) => resolve(`${log}\nexit ${code}`));
     });
     if (tail === undefined) return { child, port };
-    if (/Address already in use/.test(tail) && attempt < 3) continue;
+    if (/Address already in use/.test(tail) && attempt < 3) {
+      // a restart's port is free again once the old server's socket is gone
+      if (fixedPort !== undefined) await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+      continue;
+    }
     const lines = tail.split('\n').filter(Boolean);
     const problem = lines.find((line) => /FATAL|PANIC/.test(line)) ?? lines.at(-1);
     throw new EmbeddedPostgresUnavailable(
@@ -229,17 +244,26 @@ function onExit(): void {
   for (const server of running) server.child.kill('SIGINT');
 }
 
-function track(child: ChildProcess, parent: string, server: Omit<EmbeddedServer, 'stop'>): EmbeddedServer {
+/** Ends a server process: SIGINT is PostgreSQL's fast shutdown, SIGQUIT its immediate one. */
+async function end(child: ChildProcess, signal: 'SIGINT' | 'SIGQUIT'): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill(signal);
+  await exited;
+}
+
+function track(
+  first: ChildProcess,
+  parent: string,
+  startAgain: () => Promise<ChildProcess>,
+  server: Omit<EmbeddedServer, 'stop' | 'restart'>,
+): EmbeddedServer {
   let stopped: Promise<void> | undefined;
   const entry = {
-    child,
+    child: first,
     stop: () => {
       stopped ??= (async () => {
-        if (child.exitCode === null && child.signalCode === null) {
-          const exited = once(child, 'exit');
-          child.kill('SIGINT'); // fast shutdown
-          await exited;
-        }
+        await end(entry.child, 'SIGINT');
         running.delete(entry);
         if (running.size === 0) {
           for (const signal of SIGNALS) process.off(signal, onSignal);
@@ -255,5 +279,10 @@ function track(child: ChildProcess, parent: string, server: Omit<EmbeddedServer,
     process.on('exit', onExit);
   }
   running.add(entry);
-  return { ...server, stop: entry.stop };
+  const restart = async (how: 'immediate' | 'fast' = 'immediate') => {
+    if (stopped) throw new Error('the embedded PostgreSQL was stopped: it cannot restart');
+    await end(entry.child, how === 'immediate' ? 'SIGQUIT' : 'SIGINT');
+    entry.child = await startAgain();
+  };
+  return { ...server, stop: entry.stop, restart };
 }

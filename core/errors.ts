@@ -35,6 +35,15 @@ export class LockTimeout extends ZerodownError {
   override name = 'LockTimeout';
 }
 
+/**
+ * The database could not be reached, or dropped the session mid-statement: a restart, a failover, a
+ * terminated backend, a network cut. Nothing half-done stays (the statement's transaction is undone),
+ * so the step can simply run again: the workflow retries it with backoff.
+ */
+export class DatabaseUnavailable extends ZerodownError {
+  override name = 'DatabaseUnavailable';
+}
+
 /** The lease this process held expired and was taken over, or vanished. */
 export class LeaseLost extends ZerodownError {
   override name = 'LeaseLost';

@@ -82,3 +82,35 @@ export function describeConnection(connection: string | pg.ClientConfig): string
     return 'the database (unparseable URL)';
   }
 }
+
+/** SQLSTATEs of a session the server ended or would not start: admin/crash shutdown, starting up. */
+const UNAVAILABLE_CODES = new Set(['57P01', '57P02', '57P03']);
+/** Socket errors of a server that is down, restarting or unreachable. */
+const UNAVAILABLE_SOCKET_ERRORS = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+]);
+
+/**
+ * Whether an error (or one of its causes) says the database went away or could not be reached, rather
+ * than that a statement was wrong: connection exceptions (SQLSTATE class 08), a terminated or shut
+ * down session (57P01, 57P02), a server still starting (57P03), a refused or reset socket, or the
+ * driver's "Connection terminated" (unexpectedly, or at the connect timeout: a failover's DNS still
+ * pointing at the old host looks like that). A wrong password or an unknown database is not: retrying cannot help.
+ *
+ * @example
+ * if (isDatabaseUnavailable(error)) throw new DatabaseUnavailable(error.message, { cause: error });
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  for (let current = error, depth = 0; current && depth < 6; depth++) {
+    const { code, message, cause } = current as { code?: unknown; message?: unknown; cause?: unknown };
+    if (typeof code === 'string' && (code.startsWith('08') || UNAVAILABLE_CODES.has(code))) return true;
+    if (typeof code === 'string' && UNAVAILABLE_SOCKET_ERRORS.has(code)) return true;
+    if (typeof message === 'string' && /^Connection terminated\b/.test(message)) return true;
+    current = cause;
+  }
+  return false;
+}

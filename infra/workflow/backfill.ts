@@ -3,6 +3,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { RESULT_FIELDS } from '../../lambdas/events.ts';
 import type { WorkflowContext, WorkflowStage } from './context.ts';
 import {
+  DATABASE_UNAVAILABLE_RETRY,
   FAILURE,
   invokeTask,
   LOCK_TIMEOUT_RETRY,
@@ -26,7 +27,7 @@ function partitionLoop(ctx: WorkflowContext): sfn.IChainable {
     resultSelector: selectPayload(RESULT_FIELDS.backfillChunk),
     comment: 'zerodown task backfillChunk',
   });
-  chunk.addRetry(SERVICE_RETRY).addRetry(LOCK_TIMEOUT_RETRY);
+  chunk.addRetry(SERVICE_RETRY).addRetry(DATABASE_UNAVAILABLE_RETRY).addRetry(LOCK_TIMEOUT_RETRY);
   const partitionFailed = new sfn.Pass(scope, 'PartitionFailed', {
     parameters: { 'job.$': '$.job', failed: true, 'failure.$': FAILURE },
   });

@@ -1,7 +1,7 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { WorkflowContext, WorkflowStage } from './context.ts';
-import { FAILURE, SERVICE_RETRY } from './task-state.ts';
+import { DATABASE_UNAVAILABLE_RETRY, FAILURE, SERVICE_RETRY } from './task-state.ts';
 import type { WaysOut } from './ways-out.ts';
 
 /** The deploy gates, by the name the input's `gates` gives them. */
@@ -36,7 +36,7 @@ export function deployGate(ctx: WorkflowContext, exits: WaysOut, name: GateName)
     resultPath: `$.${name}Gate`,
     comment: `deploy gate ${name}: zerodown gate approve --release <release>`,
   });
-  gate.addRetry(SERVICE_RETRY);
+  gate.addRetry(SERVICE_RETRY).addRetry(DATABASE_UNAVAILABLE_RETRY);
   gate.addCatch(exits.gateFailure, { resultPath: FAILURE });
   const should = new sfn.Choice(scope, `ShouldGate${title}`);
   return {

@@ -23,6 +23,20 @@ export const SERVICE_RETRY: sfn.RetryProps = {
   jitterStrategy: sfn.JitterType.FULL,
 };
 
+/**
+ * The database went away mid-step (a restart, a failover, a terminated session) or cannot be reached
+ * yet: every step is idempotent and resumes from what it recorded, so run it again once the database
+ * is back. Six attempts, 5 s doubling to at most 60 s: about four minutes, longer than a failover.
+ */
+export const DATABASE_UNAVAILABLE_RETRY: sfn.RetryProps = {
+  errors: ['DatabaseUnavailable'],
+  interval: Duration.seconds(5),
+  maxAttempts: 6,
+  backoffRate: 2,
+  maxDelay: Duration.seconds(60),
+  jitterStrategy: sfn.JitterType.FULL,
+};
+
 /** A statement that kept meeting lock_timeout after the in-task retries: try the whole step later. */
 export const LOCK_TIMEOUT_RETRY: sfn.RetryProps = {
   errors: ['LockTimeout'],
@@ -91,6 +105,7 @@ export function invokeTask(
     comment: `zerodown task ${task}`,
   });
   state.addRetry(SERVICE_RETRY);
+  state.addRetry(DATABASE_UNAVAILABLE_RETRY);
   if (options.lockTimeoutRetry) state.addRetry(LOCK_TIMEOUT_RETRY);
   return state;
 }

@@ -1,8 +1,8 @@
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import type pg from 'pg';
 import type { z } from 'zod';
-import type { ConnectionOptions } from '../../core/db/connection.ts';
-import { InvalidInput } from '../../core/errors.ts';
+import { type ConnectionOptions, isDatabaseUnavailable } from '../../core/db/connection.ts';
+import { DatabaseUnavailable, InvalidInput, ZerodownError } from '../../core/errors.ts';
 import { withTaskLocks } from '../../core/locks/hold.ts';
 import type { Log } from '../../core/log.ts';
 import type { Migration } from '../../core/migrations/types.ts';
@@ -124,6 +124,18 @@ function targetOf(task: string, raw: unknown): FleetTarget | undefined {
 }
 
 /**
+ * A failure because the database went away (a restart, a failover, a terminated session) becomes
+ * `DatabaseUnavailable`, which the state machine retries with backoff; the message stays the
+ * database's. Errors that mean something else (a held lock, a lost lease) stay what they are.
+ */
+function asDatabaseUnavailable(error: unknown): unknown {
+  if (!isDatabaseUnavailable(error)) return error;
+  if (error instanceof ZerodownError && !['ZerodownError', 'MigrationFailed'].includes(error.name))
+    return error;
+  return new DatabaseUnavailable((error as Error).message, { cause: error });
+}
+
+/**
  * Defines a task (in the spirit of Powertools' parser and middy): the handler validates the event, logs
  * with the task's keys, and gives `run` the migrations, the work budget and a `database` that connects
  * and holds the task's locks. The task file then says only what the task does.
@@ -152,22 +164,26 @@ export function defineTask<S extends z.ZodType, R>(definition: TaskDefinition<S,
     const targetDeps: TaskDeps = target
       ? { ...deps, settings, connection: (options) => deps.connection({ ...options, target }) }
       : deps;
-    return await definition.run({
-      event,
-      log,
-      deps: targetDeps,
-      settings,
-      context,
-      budgetMs: workBudgetMs(settings, context),
-      migrations,
-      database: (work) =>
-        withDatabase(targetDeps, definition.name, (client, connection) =>
-          locks
-            ? withTaskLocks(client, { ...locks, ttlMs: settings.leaseTtlMs, log }, () =>
-                work(client, connection),
-              )
-            : work(client, connection),
-        ),
-    });
+    try {
+      return await definition.run({
+        event,
+        log,
+        deps: targetDeps,
+        settings,
+        context,
+        budgetMs: workBudgetMs(settings, context),
+        migrations,
+        database: (work) =>
+          withDatabase(targetDeps, definition.name, (client, connection) =>
+            locks
+              ? withTaskLocks(client, { ...locks, ttlMs: settings.leaseTtlMs, log }, () =>
+                  work(client, connection),
+                )
+              : work(client, connection),
+          ),
+      });
+    } catch (error) {
+      throw asDatabaseUnavailable(error);
+    }
   };
 }

@@ -13,6 +13,14 @@ const serviceRetry = {
   MaxDelaySeconds: 60,
   JitterStrategy: 'FULL',
 };
+const databaseUnavailableRetry = {
+  ErrorEquals: ['DatabaseUnavailable'],
+  IntervalSeconds: 5,
+  MaxAttempts: 6,
+  BackoffRate: 2,
+  MaxDelaySeconds: 60,
+  JitterStrategy: 'FULL',
+};
 const lockTimeoutRetry = {
   ErrorEquals: ['LockTimeout'],
   IntervalSeconds: 30,
@@ -224,7 +232,7 @@ describe('the workflow definition of the example stack', () => {
         ].map((field) => [`${field}.$`, `$.Payload.${field}`]),
       ),
       ResultPath: '$.plan',
-      Retry: [serviceRetry],
+      Retry: [serviceRetry, databaseUnavailableRetry],
       Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'Failed' }],
       Next: 'IsDryRun',
     });
@@ -247,7 +255,7 @@ describe('the workflow definition of the example stack', () => {
       },
       TimeoutSeconds: 86_400,
       ResultPath: '$.beforeContractGate',
-      Retry: [serviceRetry],
+      Retry: [serviceRetry, databaseUnavailableRetry],
       Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'ShouldRollbackOnGateReject' }],
       Next: 'ShouldContract',
     });
@@ -256,27 +264,29 @@ describe('the workflow definition of the example stack', () => {
     ]);
   });
 
-  it('retries only Lambda service errors everywhere, and LockTimeout only on steps that take DDL locks', () => {
+  it('retries Lambda service errors and a database that went away everywhere, and LockTimeout only on steps that take DDL locks', () => {
     const retried = Object.fromEntries(
       Object.entries(states)
         .filter(([, state]) => state.Type === 'Task')
         .map(([name, state]) => [name, state.Retry.map((r: Json) => r.ErrorEquals.join(','))]),
     );
     const service = LAMBDA_SERVICE_ERRORS.join(',');
+    const gone = 'DatabaseUnavailable';
     expect(retried).toEqual({
-      Plan: [service],
-      AcquireLock: [service],
-      Expand: [service, 'LockTimeout'],
-      GateAfterExpand: [service],
-      PrepareBackfill: [service, 'LockTimeout'],
-      BackfillChunk: [service, 'LockTimeout'],
-      FinishBackfills: [service, 'LockTimeout'],
-      GateBeforeContract: [service],
-      Contract: [service, 'LockTimeout'],
-      Rollback: [service, 'LockTimeout'],
-      ReleaseLock: [service],
+      Plan: [service, gone],
+      AcquireLock: [service, gone],
+      Expand: [service, gone, 'LockTimeout'],
+      GateAfterExpand: [service, gone],
+      PrepareBackfill: [service, gone, 'LockTimeout'],
+      BackfillChunk: [service, gone, 'LockTimeout'],
+      FinishBackfills: [service, gone, 'LockTimeout'],
+      GateBeforeContract: [service, gone],
+      Contract: [service, gone, 'LockTimeout'],
+      Rollback: [service, gone, 'LockTimeout'],
+      ReleaseLock: [service, gone],
     });
-    expect(states.Expand.Retry[1]).toEqual(lockTimeoutRetry);
+    expect(states.Expand.Retry[1]).toEqual(databaseUnavailableRetry);
+    expect(states.Expand.Retry[2]).toEqual(lockTimeoutRetry);
   });
 
   it('backfills in a Distributed Map of partition loops whose failures come back as results', () => {

@@ -54,6 +54,8 @@ describe('a task whose session is terminated mid-statement', () => {
       const task = handlers[phase]({ plan });
       await terminateWhenRunning(`zerodown-${phase}`, `${table}_wait`);
       const error = await failureOf(task);
+      // the error the state machine retries once the database is back
+      expect(error.name).toBe('DatabaseUnavailable');
       expect(error.message).toMatch(/terminat/i);
       // the first statement committed and is recorded; the lease is still this execution's
       const partial = await db.client.query(
@@ -113,6 +115,7 @@ describe('a task whose session is terminated mid-statement', () => {
     const chunk = handlers.backfillChunk({ job: jobs[0], executionId });
     await terminateWhenRunning('zerodown-%', 'term_label(');
     const error = await failureOf(chunk);
+    expect(error.name).toBe('DatabaseUnavailable');
     expect(error.message).toMatch(/terminat|connection/i);
     // the batch that was running is undone as a whole; those before it stay, with their cursor
     const mid = await db.client.query(
@@ -157,6 +160,7 @@ describe('a task whose session is terminated mid-statement', () => {
     const task = handlers.rollback({ plan, failure: { Error: 'GateRejected', Cause: 'rejected' } });
     await terminateWhenRunning('zerodown-%', 'term_rollback_wait');
     const error = await failureOf(task);
+    expect(error.name).toBe('DatabaseUnavailable');
     expect(error.message).toMatch(/terminat|connection/i);
     // nothing of the down section stayed: both columns are there, the migration is still recorded
     const columns = async () =>
