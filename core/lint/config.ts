@@ -1,56 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { z } from 'zod';
 import { InvalidInput } from '../errors.ts';
-import { LINT_RULES } from './rules/index.ts';
 import type { LintConfig, LintPhase, LintRule, RuleLevel } from './types.ts';
 
 /** The project config file, looked up in the working directory. */
 export const CONFIG_FILE = 'zerodown.config.json';
 
-/** Engine findings a project may tune besides the rules (the others always apply). */
-export const TUNABLE_FINDINGS = ['unused-ignore'] as const;
-
 /** The keys `zerodown.config.json` may have at its top level. */
 const TOP_LEVEL_KEYS = ['lint', 'versionedSchema', '$schema'];
-
-const level = z.enum(['off', 'warning', 'error']);
-const known = new Set<string>([...LINT_RULES.map((r) => r.id), ...TUNABLE_FINDINGS]);
-
-/** The `lint` section of `zerodown.config.json`. */
-export const LintConfigSchema = z
-  .object({
-    rules: z
-      .record(
-        z.string(),
-        z.union([level, z.object({ expand: level.optional(), contract: level.optional() }).strict()]),
-      )
-      .optional()
-      .superRefine((rules, ctx) => {
-        for (const id of Object.keys(rules ?? {})) {
-          if (!known.has(id)) {
-            ctx.addIssue({
-              code: 'custom',
-              path: [id],
-              message: `unknown rule "${id}"; see docs/lint-rules.md`,
-            });
-          }
-        }
-      }),
-    pgVersion: z.number().int().min(9).max(30).optional(),
-    ignore: z
-      .array(
-        z
-          .object({
-            rule: z.string().refine((r) => r === '*' || known.has(r), 'unknown rule; use a rule id or "*"'),
-            files: z.string().min(1),
-            reason: z.string().trim().min(1, 'say why these findings are safe to ignore'),
-          })
-          .strict(),
-      )
-      .optional(),
-  })
-  .strict();
 
 /** The project's settings in `zerodown.config.json` (defaults where the file says nothing). */
 export interface ProjectConfig {
@@ -96,6 +53,8 @@ export async function loadProjectConfig(cwd: string): Promise<ProjectConfig> {
   }
   const section = (json as { lint?: unknown }).lint;
   if (section === undefined) return { lint: {}, versionedSchema };
+  // zod (about 95 modules) loads only for a project that has a lint section: lint starts faster without
+  const { LintConfigSchema } = await import('./config-schema.ts');
   const parsed = LintConfigSchema.safeParse(section);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `lint.${i.path.join('.')}: ${i.message}`);
