@@ -182,6 +182,17 @@ function lintSchema(
       options,
     ),
   );
+  if (migration.down.kind === 'irreversible' && migration.down.syntaxError) {
+    findings.push({
+      file: migration.file,
+      line: migration.down.syntaxError.line,
+      column: 1,
+      rule: FILE_FINDINGS.syntaxError.id,
+      severity: 'error',
+      message: `down (runs on rollback): syntax error: ${migration.down.syntaxError.message}`,
+      hint: 'Fix the down section: a rollback through this migration stops here until it parses',
+    });
+  }
   if (migration.down.kind === 'script') {
     const down = migration.down.script;
     const rollback = tracker.forRollback(down.transaction);

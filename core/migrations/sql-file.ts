@@ -104,6 +104,19 @@ export function parseSqlMigration(file: string, text: string): { up: SqlScript; 
   if (said)
     return { up, down: { kind: 'irreversible', reason: said[1] || 'its down section says irreversible' } };
   // an empty down section is a down with nothing to do (dbmate's meaning), e.g. after VALIDATE CONSTRAINT
-  const down = parseSection(file, downSection);
-  return { up, down: { kind: 'script', script: down } };
+  try {
+    return { up, down: { kind: 'script', script: parseSection(file, downSection) } };
+  } catch (error) {
+    // a broken down blocks only what needs it (lint of this file, a rollback through it), not the load
+    if (!(error instanceof MigrationLoadError) || !(error.cause instanceof SqlSyntaxError)) throw error;
+    const line = error.line ?? downSection.firstLine;
+    return {
+      up,
+      down: {
+        kind: 'irreversible',
+        reason: `its down section does not parse (line ${line}: ${error.cause.message}): fix it before rolling back through it`,
+        syntaxError: { line, message: error.cause.message },
+      },
+    };
+  }
 }

@@ -17,7 +17,15 @@ export interface SqlScript {
 /** The down of a migration: a script, or the reason there is none. */
 export type DownScript =
   | { readonly kind: 'script'; readonly script: SqlScript }
-  | { readonly kind: 'irreversible'; readonly reason: string };
+  | {
+      readonly kind: 'irreversible';
+      readonly reason: string;
+      /**
+       * The down section was written but the parser rejects it: the file still loads (its up and every
+       * other file go on), lint reports it as an error at this line, and a rollback stops here with the reason.
+       */
+      readonly syntaxError?: { readonly line: number; readonly message: string };
+    };
 
 interface MigrationBase {
   /** `<version>.<phase>`: unique within a directory. */

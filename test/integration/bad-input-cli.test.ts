@@ -256,4 +256,41 @@ describe('options and histories a person gets wrong', () => {
       expect(result.stderr).toMatch(/error: unknown option/);
     }
   });
+
+  it('a down section that does not parse is reported against its file; the other files go on, and a rollback stops there', async () => {
+    const broken = `-- migrate:up\nCREATE TABLE bi_dn_b (id int);\n-- migrate:down\nDROP TABLEE bi_dn_b;\n`;
+    const dir = await migrationsDir({
+      '1_a.sql': table('bi_dn_a'),
+      '2_b.sql': broken,
+      '3_c.sql': table('bi_dn_c'),
+    });
+    const base = ['--database-url', db.url, '--migrations', dir];
+    // status reads every file, the broken one included
+    const status = await runCli(['status', ...base]);
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.stdout).toMatch(/2_b/);
+    // lint names the file and the line of the down section
+    const lint = await runCli(['lint', '--migrations', dir]);
+    expect(lint.code).toBe(1);
+    expect(lint.stdout).toMatch(
+      /2_b\.sql:4:1: error syntax-error\n\s+down \(runs on rollback\): syntax error/,
+    );
+    // up of what does not need it goes on; the broken file is refused as a lint error, named
+    const first = await runCli(['up', ...base, '--to', '1']);
+    expect(first.code, first.stderr).toBe(0);
+    const refused = await runCli(['up', ...base]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/2_b\.sql:4/);
+    oneLine(refused.stderr);
+    expect(await appliedVersions()).toEqual(['1']);
+    // applied anyway (on purpose), a rollback through it stops there, saying why
+    const forced = await runCli(['up', ...base, '--allow-lint-errors', 'down fixed in the next release']);
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(await appliedVersions()).toEqual(['1', '2', '3']);
+    const down = await runCli(['down', ...base, '--to', '1', '--yes']);
+    expect(down.code).toBe(1);
+    expect(down.stderr).toMatch(/2_b\.sql.*down section does not parse \(line 4: /);
+    oneLine(down.stderr);
+    expect(await appliedVersions()).toEqual(['1', '2']);
+  });
 });
