@@ -54,17 +54,23 @@ export function splitColumn(input: SplitColumnInput): RecipeFile[] {
           `CREATE TABLE ${into} AS SELECT ${k}, ${c} FROM ${table.sql} WITH NO DATA`,
           `ALTER TABLE ${into} ADD PRIMARY KEY (${k})`,
           `ALTER TABLE ${into} ADD FOREIGN KEY (${k}) REFERENCES ${table.sql} (${k}) ON DELETE CASCADE`,
-          `CREATE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS ${BODY_QUOTE}\n${body([
-            `  INSERT INTO ${into} (${k}, ${c}) VALUES (NEW.${k}, NEW.${c})`,
-            `    ON CONFLICT (${k}) DO UPDATE SET ${c} = EXCLUDED.${c};`,
-          ])}`,
+          // SET search_path FROM CURRENT: the bodies' table names resolve as in this migration, not
+          // through a versioned application's search_path, whose views hide the column
+          `CREATE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS ${BODY_QUOTE}\n${body(
+            [
+              `  INSERT INTO ${into} (${k}, ${c}) VALUES (NEW.${k}, NEW.${c})`,
+              `    ON CONFLICT (${k}) DO UPDATE SET ${c} = EXCLUDED.${c};`,
+            ],
+          )}`,
           `CREATE TRIGGER ${insertTrigger} AFTER INSERT ON ${table.sql} FOR EACH ROW WHEN (NEW.${c} IS NOT NULL) EXECUTE FUNCTION ${fn}()`,
           `CREATE TRIGGER ${updateTrigger} AFTER UPDATE ON ${table.sql} FOR EACH ROW WHEN (OLD.${c} IS DISTINCT FROM NEW.${c}) EXECUTE FUNCTION ${fn}()`,
           // and back: what the new version writes to the new table reaches the column the old one reads;
           // a row already equal is not updated, so the copy of a copy stops there
-          `CREATE FUNCTION ${back}() RETURNS trigger LANGUAGE plpgsql AS ${BODY_QUOTE}\n${body([
-            `  UPDATE ${table.sql} SET ${c} = NEW.${c} WHERE ${k} = NEW.${k} AND ${c} IS DISTINCT FROM NEW.${c};`,
-          ])}`,
+          `CREATE FUNCTION ${back}() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS ${BODY_QUOTE}\n${body(
+            [
+              `  UPDATE ${table.sql} SET ${c} = NEW.${c} WHERE ${k} = NEW.${k} AND ${c} IS DISTINCT FROM NEW.${c};`,
+            ],
+          )}`,
           `CREATE TRIGGER ${backTrigger} AFTER INSERT OR UPDATE ON ${into} FOR EACH ROW EXECUTE FUNCTION ${back}()`,
         ],
         down: [...dropBack('IF EXISTS '), ...dropTriggers('IF EXISTS '), `DROP TABLE IF EXISTS ${into}`],

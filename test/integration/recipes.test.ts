@@ -4,6 +4,7 @@ import type { RecipeKind } from '../../core/recipes/index.ts';
 import { quoteIdent as q } from '../../core/sql/identifiers.ts';
 import { useFreshDatabase } from '../support/database.ts';
 import { type RecipeScenario, runRecipe } from '../support/recipe-run.ts';
+import { serverVersionNum } from '../support/server-version.ts';
 
 // Every recipe end to end on real PostgreSQL: the old and the new application version write on their own
 // connections from before the backfill until the gate; then the contract, or the workflow's rollback; then
@@ -65,8 +66,9 @@ interface Case {
 const insertId = async (client: pg.Client, sql: string, values: unknown[]) =>
   Number((await client.query<{ id: number }>(sql, values)).rows[0]!.id);
 
-const CASES: Record<RecipeKind, (t: string, version: string) => Case> = {
-  'rename-column': (t, version) => {
+/** `versioned`: the new version writes through its release's views, as the release's contract shapes them. */
+const CASES: Record<RecipeKind, (t: string, version: string, versioned?: boolean) => Case> = {
+  'rename-column': (t, version, versioned) => {
     // a table, column and new name that need quoting: unicode and a space, a double quote, a reserved word
     const [table, from, to] = [`Ünicode Users ${t}`, 'user"name', 'select'];
     const expected = new Expected((id) => `seed${id}`);
@@ -85,7 +87,11 @@ const CASES: Record<RecipeKind, (t: string, version: string) => Case> = {
           });
         },
         async newApp(client, n) {
-          // the new version knows only the new name
+          // the new version knows only the new name; through its views it does not see the old one
+          if (versioned && n === 0)
+            await expect(client.query(`SELECT ${q(from)} FROM ${q(table)}`)).rejects.toThrow(
+              /does not exist/,
+            );
           const v = `new${n}`;
           await expected.write(client, n, newRow(n), v, {
             insert: `INSERT INTO ${q(table)} (${q(to)}) VALUES ($1) RETURNING id`,
@@ -154,7 +160,9 @@ const CASES: Record<RecipeKind, (t: string, version: string) => Case> = {
     };
   },
 
-  'change-type': (t, version) => {
+  'change-type': (t, version, versioned) => {
+    // through its views the new version sees qty as the new bigint column; without, it writes qty_new
+    const column = versioned ? 'qty' : 'qty_new';
     const table = `orders_${t}`;
     const expected = new Expected((id) => String(id * 10));
     return {
@@ -180,18 +188,22 @@ const CASES: Record<RecipeKind, (t: string, version: string) => Case> = {
           const v = 1_000_000 + n;
           if (n % 2 === 0)
             expected.set(
-              await insertId(client, `INSERT INTO ${table} (qty_new) VALUES ($1) RETURNING id`, [v]),
+              await insertId(client, `INSERT INTO ${table} (${column}) VALUES ($1) RETURNING id`, [v]),
               String(v),
             );
           else {
-            await client.query(`UPDATE ${table} SET qty_new = $2 WHERE id = $1`, [newRow(n), v]);
+            await client.query(`UPDATE ${table} SET ${column} = $2 WHERE id = $1`, [newRow(n), v]);
             expected.set(newRow(n), String(v));
+          }
+          if (versioned && n === 0) {
+            const type = await client.query(`SELECT pg_typeof(qty)::text AS t FROM ${table} LIMIT 1`);
+            expect(type.rows).toEqual([{ t: 'bigint' }]);
           }
           if (n === 3) {
             // a value the old type cannot hold fails the new version's write instead of being stored wrong
-            await expect(client.query(`INSERT INTO ${table} (qty_new) VALUES (5000000000)`)).rejects.toThrow(
-              /out of range/,
-            );
+            await expect(
+              client.query(`INSERT INTO ${table} (${column}) VALUES (5000000000)`),
+            ).rejects.toThrow(/out of range/);
           }
         },
       },
@@ -488,3 +500,32 @@ describe('recipes end to end, under an old-version and a new-version writer', ()
     },
   );
 });
+
+// versioned releases need security_invoker views (PostgreSQL 15); on 14 a versioned release is refused
+describe.skipIf((await serverVersionNum()) < 150_000)(
+  'recipes in a versioned release: the new version writes through its own schema of views',
+  () => {
+    const kinds = Object.keys(CASES) as RecipeKind[];
+    it.each(kinds.map((kind, i) => [kind, i] as const))(
+      '%s: expand (with the version), backfill, contract; every row as the writers left it',
+      async (kind, i) => {
+        const c = CASES[kind]('vc', String(3000 + i * 10), true);
+        await db.client.query(c.setup);
+        const run = await runRecipe(db, c.scenario, 'contract', { versioned: `rc${i}` });
+        expect(run.steps.new).toBeGreaterThanOrEqual(40);
+        await c.afterContract();
+      },
+    );
+    it.each(kinds.map((kind, i) => [kind, i] as const))(
+      '%s: rolled back after the new version wrote through its views; nothing lost, its schema gone',
+      async (kind, i) => {
+        const c = CASES[kind]('vr', String(4000 + i * 10), true);
+        await db.client.query(c.setup);
+        await runRecipe(db, c.scenario, 'rollback', { versioned: `rr${i}` });
+        await c.afterRollback();
+        const schema = await db.client.query('SELECT to_regnamespace($1) AS s', [`zd_rr${i}`]);
+        expect(schema.rows).toEqual([{ s: null }]);
+      },
+    );
+  },
+);

@@ -1,4 +1,4 @@
-import type pg from 'pg';
+import pg from 'pg';
 import { prepareBackfill, runBackfillToCompletion } from '../../core/backfill/index.ts';
 import { loadMigrations } from '../../core/migrations/load.ts';
 import type { BackfillMigration, Migration } from '../../core/migrations/types.ts';
@@ -11,6 +11,7 @@ import {
 import { applyPending } from '../../core/runner/apply.ts';
 import { rollback } from '../../core/runner/rollback.ts';
 import { loadSqlParser } from '../../core/sql/statements.ts';
+import { versionedConnection, versionSchemaName } from '../../core/versions/names.ts';
 import { migrationsDir } from './migrations-dir.ts';
 import { recordingLog } from './recording-log.ts';
 
@@ -35,8 +36,9 @@ function countedWriter(
     }
   };
   const done = (async () => {
-    const client = await connect();
+    let client: pg.Client | undefined;
     try {
+      client = await connect();
       while (running) {
         await step(client, steps);
         steps++;
@@ -47,7 +49,7 @@ function countedWriter(
       settle();
       throw error;
     } finally {
-      await client.end();
+      await client?.end();
     }
     return steps;
   })();
@@ -88,11 +90,13 @@ export interface RecipeRun {
  * Writes the recipe's files, then: old writer on; expand; the backfill's sync trigger installed; new writer
  * on; the backfills, in batches of 100, under both writers; both writers stopped (the deploy gate: no
  * old server runs); then `end`: the contract phase, or the workflow's rollback of what the execution applied.
+ * `versioned`: a versioned release of that name; the new writer connects with its `search_path`.
  */
 export async function runRecipe(
-  db: { client: pg.Client; connect(): Promise<pg.Client> },
+  db: { client: pg.Client; url: string; connect(): Promise<pg.Client> },
   scenario: RecipeScenario,
   end: 'contract' | 'rollback',
+  options: { versioned?: string } = {},
 ): Promise<RecipeRun> {
   await loadSqlParser();
   const files: Record<string, string> = {};
@@ -106,17 +110,35 @@ export async function runRecipe(
   const log = recordingLog();
   const executionId = `recipe-${scenario.version}`;
   const backfills = migrations.filter((m): m is BackfillMigration => m.kind === 'backfill');
+  // a versioned release: the expand creates the new version's schema of views, the new version uses it
+  const versionedSchema = options.versioned ? { release: options.versioned } : undefined;
+  const release = options.versioned;
+  const connectNew = release
+    ? async () => {
+        const client = new pg.Client(versionedConnection({ connectionString: db.url }, release));
+        await client.connect();
+        // the new version resolves names in its own schema of views first
+        const { rows } = await client.query<{ s: string[] }>('SELECT current_schemas(false)::text[] AS s');
+        if (rows[0]!.s[0] !== versionSchemaName(release)) {
+          await client.end();
+          throw new Error(
+            `the new version's search_path is ${rows[0]!.s}, not ${versionSchemaName(release)} first`,
+          );
+        }
+        return client;
+      }
+    : db.connect;
   const oldApp = countedWriter(db.connect, scenario.oldApp);
   await oldApp.reached(20);
-  await applyPending(db.client, migrations, { phases: ['expand'], executionId, log });
+  await applyPending(db.client, migrations, { phases: ['expand'], executionId, log, versionedSchema });
   for (const backfill of backfills) await prepareBackfill(db.client, backfill, { executionId, log });
-  const newApp = countedWriter(db.connect, scenario.newApp);
+  const newApp = countedWriter(connectNew, scenario.newApp);
   await Promise.all([oldApp.reached(20), newApp.reached(20)]);
   for (const backfill of backfills) await runBackfillToCompletion(db.client, backfill, { executionId, log });
   await Promise.all([oldApp.reached(20), newApp.reached(20)]);
   const steps = { old: await oldApp.stop(), new: await newApp.stop() };
   if (end === 'contract')
-    await applyPending(db.client, migrations, { phases: ['contract'], executionId, log });
-  else await rollback(db.client, migrations, { appliedBy: executionId, executionId, log });
+    await applyPending(db.client, migrations, { phases: ['contract'], executionId, log, versionedSchema });
+  else await rollback(db.client, migrations, { appliedBy: executionId, executionId, log, versionedSchema });
   return { migrations, log, steps };
 }
