@@ -11,7 +11,7 @@ import {
 } from './context.ts';
 import { planAndLock } from './plan-and-lock.ts';
 import { schemaPhase } from './schema-phase.ts';
-import { FAILURE, invokeTask, lockPayload, SERVICE_RETRY } from './task-state.ts';
+import { DATABASE_UNAVAILABLE_RETRY, FAILURE, invokeTask, lockPayload, SERVICE_RETRY } from './task-state.ts';
 import { buildWaysOut } from './ways-out.ts';
 
 /** What the fleet workflow is built from, besides what every target's stages need. */
@@ -275,7 +275,7 @@ export function buildFleetDefinition(scope: Construct, props: FleetDefinitionPro
     resultPath: '$.fleetGate',
     comment: 'the fleet gate beforeContract: zerodown gate approve --release <release> (on the first target)',
   });
-  gate.addRetry(SERVICE_RETRY);
+  gate.addRetry(SERVICE_RETRY).addRetry(DATABASE_UNAVAILABLE_RETRY);
   gate.addCatch(
     new sfn.Choice(root, 'ShouldRollbackOnFleetGateReject')
       .when(sfn.Condition.stringEquals('$.fleet.onGateReject', 'rollback'), undoByRollback)

@@ -258,6 +258,8 @@ describe('options and histories a person gets wrong', () => {
   });
 
   it('a down section that does not parse is reported against its file; the other files go on, and a rollback stops there', async () => {
+    // a history of its own: the tests before it applied versions of theirs
+    await db.client.query('DROP SCHEMA IF EXISTS zerodown CASCADE');
     const broken = `-- migrate:up\nCREATE TABLE bi_dn_b (id int);\n-- migrate:down\nDROP TABLEE bi_dn_b;\n`;
     const dir = await migrationsDir({
       '1_a.sql': table('bi_dn_a'),
@@ -267,7 +269,7 @@ describe('options and histories a person gets wrong', () => {
     const base = ['--database-url', db.url, '--migrations', dir];
     // status reads every file, the broken one included
     const status = await runCli(['status', ...base]);
-    expect(status.code, status.stderr).toBe(0);
+    expect(status.code, status.stdout + status.stderr).toBe(0);
     expect(status.stdout).toMatch(/2_b/);
     // lint names the file and the line of the down section
     const lint = await runCli(['lint', '--migrations', dir]);
