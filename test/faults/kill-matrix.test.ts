@@ -68,7 +68,7 @@ ALTER TABLE accounts ALTER COLUMN email_lower SET NOT NULL;
 ALTER TABLE accounts DROP CONSTRAINT accounts_email_lower_set;
 
 -- migrate:down
-ALTER TABLE accounts ADD CONSTRAINT accounts_email_lower_set CHECK (email_lower IS NOT NULL);
+ALTER TABLE accounts ADD CONSTRAINT accounts_email_lower_set CHECK (email_lower IS NOT NULL) NOT VALID;
 ALTER TABLE accounts ALTER COLUMN email_lower DROP NOT NULL;
 `,
 };
