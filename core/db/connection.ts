@@ -94,12 +94,18 @@ const UNAVAILABLE_SOCKET_ERRORS = new Set([
   'EHOSTUNREACH',
 ]);
 
+/** node-postgres's messages for a session lost under it: mid-statement, and at the next statement after. */
+const DRIVER_CONNECTION_LOST =
+  /^(Connection terminated\b|Client has encountered a connection error and is not queryable)/;
+
 /**
  * Whether an error (or one of its causes) says the database went away or could not be reached, rather
  * than that a statement was wrong: connection exceptions (SQLSTATE class 08), a terminated or shut
  * down session (57P01, 57P02), a server still starting (57P03), a refused or reset socket, or the
  * driver's "Connection terminated" (unexpectedly, or at the connect timeout: a failover's DNS still
- * pointing at the old host looks like that). A wrong password or an unknown database is not: retrying cannot help.
+ * pointing at the old host looks like that), and the driver's "encountered a connection error and is not
+ * queryable" (a statement sent on a session the server ended while it sat idle, between two batches, say).
+ * A wrong password or an unknown database is not: retrying cannot help.
  *
  * @example
  * if (isDatabaseUnavailable(error)) throw new DatabaseUnavailable(error.message, { cause: error });
@@ -109,7 +115,7 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     const { code, message, cause } = current as { code?: unknown; message?: unknown; cause?: unknown };
     if (typeof code === 'string' && (code.startsWith('08') || UNAVAILABLE_CODES.has(code))) return true;
     if (typeof code === 'string' && UNAVAILABLE_SOCKET_ERRORS.has(code)) return true;
-    if (typeof message === 'string' && /^Connection terminated\b/.test(message)) return true;
+    if (typeof message === 'string' && DRIVER_CONNECTION_LOST.test(message)) return true;
     current = cause;
   }
   return false;

@@ -51,9 +51,10 @@ describe('a task whose session is terminated mid-statement', () => {
       })) as PlanResult;
       expect(plan[phase]).toEqual([`${version}.${phase}`]);
       await handlers.acquireLock({ executionId, release: executionId });
-      const task = handlers[phase]({ plan });
+      // the failure is awaited from the start: the task may reject before the terminate query returns
+      const failure = failureOf(handlers[phase]({ plan }));
       await terminateWhenRunning(`zerodown-${phase}`, `${table}_wait`);
-      const error = await failureOf(task);
+      const error = await failure;
       // the error the state machine retries once the database is back
       expect(error.name).toBe('DatabaseUnavailable');
       expect(error.message).toMatch(/terminat/i);
@@ -112,9 +113,9 @@ describe('a task whose session is terminated mid-statement', () => {
     await handlers.acquireLock({ executionId, release: executionId });
     const { jobs } = (await handlers.prepareBackfill({ plan })) as { jobs: unknown[] };
     expect(jobs).toHaveLength(1);
-    const chunk = handlers.backfillChunk({ job: jobs[0], executionId });
+    const failure = failureOf(handlers.backfillChunk({ job: jobs[0], executionId }));
     await terminateWhenRunning('zerodown-%', 'term_label(');
-    const error = await failureOf(chunk);
+    const error = await failure;
     expect(error.name).toBe('DatabaseUnavailable');
     expect(error.message).toMatch(/terminat|connection/i);
     // the batch that was running is undone as a whole; those before it stay, with their cursor
@@ -157,9 +158,11 @@ describe('a task whose session is terminated mid-statement', () => {
     })) as PlanResult;
     await handlers.acquireLock({ executionId, release: executionId });
     await handlers.expand({ plan });
-    const task = handlers.rollback({ plan, failure: { Error: 'GateRejected', Cause: 'rejected' } });
+    const failure = failureOf(
+      handlers.rollback({ plan, failure: { Error: 'GateRejected', Cause: 'rejected' } }),
+    );
     await terminateWhenRunning('zerodown-%', 'term_rollback_wait');
-    const error = await failureOf(task);
+    const error = await failure;
     expect(error.name).toBe('DatabaseUnavailable');
     expect(error.message).toMatch(/terminat|connection/i);
     // nothing of the down section stayed: both columns are there, the migration is still recorded

@@ -13,6 +13,9 @@ describe('isDatabaseUnavailable', () => {
     expect(isDatabaseUnavailable(pgError('08006'))).toBe(true);
     expect(isDatabaseUnavailable(new Error('Connection terminated unexpectedly'))).toBe(true);
     expect(isDatabaseUnavailable(new Error('Connection terminated due to connection timeout'))).toBe(true);
+    expect(
+      isDatabaseUnavailable(new Error('Client has encountered a connection error and is not queryable')),
+    ).toBe(true);
     // as zerodown's connect wraps it: the socket error is the cause
     const refused = new Error('cannot connect to postgres://…: connect ECONNREFUSED 127.0.0.1:5432', {
       cause: pgError('ECONNREFUSED'),
@@ -27,5 +30,7 @@ describe('isDatabaseUnavailable', () => {
     expect(isDatabaseUnavailable(pgError('42703', 'column "usernam" does not exist'))).toBe(false);
     expect(isDatabaseUnavailable(pgError('55P03', 'canceling statement due to lock timeout'))).toBe(false);
     expect(isDatabaseUnavailable(undefined)).toBe(false);
+    // zerodown closed it itself: a bug to see, not a database to wait for
+    expect(isDatabaseUnavailable(new Error('Client was closed and is not queryable'))).toBe(false);
   });
 });
