@@ -44,6 +44,16 @@ export default defineConfig({
         },
       },
       {
+        // every benchmark once at its tiniest size (npm test runs it; the sizes of docs/benchmarks.md are npm run bench)
+        test: {
+          name: 'bench',
+          include: ['test/bench/**/*.test.ts'],
+          globalSetup: dbSetup,
+          testTimeout: 600_000,
+          hookTimeout: 300_000,
+        },
+      },
+      {
         // synthesizing a stack takes seconds, more on a loaded machine
         test: {
           name: 'infra',

@@ -9,9 +9,7 @@ import { join } from 'node:path';
 import { lintPaths, lintSources } from '../core/lint/index.ts';
 import { sqlTextMigration } from '../core/lint/sql-text.ts';
 import { loadSqlParser, splitStatements } from '../core/sql/statements.ts';
-
-const MIGRATIONS = 100;
-const RUNS = 25;
+import { defineBench, median, round } from './harness.ts';
 
 // Ten statements per migration; `t` is a table created in an earlier migration, `n` one created here.
 function migrationSql(i: number): string {
@@ -31,9 +29,9 @@ function migrationSql(i: number): string {
     .join('\n');
 }
 
-function time(work: () => unknown): number[] {
+function time(work: () => unknown, runs: number): number[] {
   const samples: number[] = [];
-  for (let run = 0; run < RUNS + 3; run++) {
+  for (let run = 0; run < runs + 3; run++) {
     const started = performance.now();
     work();
     if (run >= 3) samples.push(performance.now() - started); // the first runs warm the JIT
@@ -41,9 +39,9 @@ function time(work: () => unknown): number[] {
   return samples.sort((a, b) => a - b);
 }
 
-async function timeAsync(work: () => Promise<unknown>): Promise<number[]> {
+async function timeAsync(work: () => Promise<unknown>, runs: number): Promise<number[]> {
   const samples: number[] = [];
-  for (let run = 0; run < RUNS + 3; run++) {
+  for (let run = 0; run < runs + 3; run++) {
     const started = performance.now();
     await work();
     if (run >= 3) samples.push(performance.now() - started);
@@ -51,45 +49,63 @@ async function timeAsync(work: () => Promise<unknown>): Promise<number[]> {
   return samples.sort((a, b) => a - b);
 }
 
-const median = (s: number[]) => s[Math.floor(s.length / 2)]!;
 const ms = (n: number) => `${n.toFixed(1)} ms`;
 
-export default async function lintBench(): Promise<string> {
-  await loadSqlParser();
-  const texts = Array.from({ length: MIGRATIONS }, (_, i) => migrationSql(i));
-  const migrations = texts.map((sql, i) => sqlTextMigration(i + 1, sql, i % 2 === 0 ? 'expand' : 'contract'));
-  const sources = migrations.map((migration, i) => ({ migration, text: texts[i], report: true }));
-  const statements = migrations.reduce((n, m) => n + m.up.statements.length, 0);
-  const findings = lintSources(sources).length;
+export default defineBench({
+  name: 'lint',
+  async run(context) {
+    const MIGRATIONS = context.sized({ full: 100, quick: 100, tiny: 5 });
+    const RUNS = context.sized({ full: 25, quick: 5, tiny: 1 });
+    await loadSqlParser();
+    const texts = Array.from({ length: MIGRATIONS }, (_, i) => migrationSql(i));
+    const migrations = texts.map((sql, i) =>
+      sqlTextMigration(i + 1, sql, i % 2 === 0 ? 'expand' : 'contract'),
+    );
+    const sources = migrations.map((migration, i) => ({ migration, text: texts[i], report: true }));
+    const statements = migrations.reduce((n, m) => n + m.up.statements.length, 0);
+    const findings = lintSources(sources).length;
 
-  const parse = time(() => texts.map((t) => splitStatements(t)));
-  // fresh migrations every run: nothing the linter caches per statement survives between runs
-  const parseAndLint = time(() => {
-    const fresh = texts.map((sql, i) => sqlTextMigration(i + 1, sql, i % 2 === 0 ? 'expand' : 'contract'));
-    lintSources(fresh.map((migration, i) => ({ migration, text: texts[i], report: true })));
-  });
-  const dir = await mkdtemp(join(tmpdir(), 'zerodown-lint-bench-'));
-  try {
-    for (const [i, sql] of texts.entries()) {
-      const name = `${String(i + 1).padStart(4, '0')}_m${i % 2 === 0 ? '' : '.contract'}.sql`;
-      await writeFile(join(dir, name), `-- migrate:up\n${sql}\n`);
+    const parse = time(() => texts.map((t) => splitStatements(t)), RUNS);
+    // fresh migrations every run: nothing the linter caches per statement survives between runs
+    const parseAndLint = time(() => {
+      const fresh = texts.map((sql, i) => sqlTextMigration(i + 1, sql, i % 2 === 0 ? 'expand' : 'contract'));
+      lintSources(fresh.map((migration, i) => ({ migration, text: texts[i], report: true })));
+    }, RUNS);
+    const dir = await mkdtemp(join(tmpdir(), 'zerodown-lint-bench-'));
+    try {
+      for (const [i, sql] of texts.entries()) {
+        const name = `${String(i + 1).padStart(4, '0')}_m${i % 2 === 0 ? '' : '.contract'}.sql`;
+        await writeFile(join(dir, name), `-- migrate:up\n${sql}\n`);
+      }
+      const files = await timeAsync(() => lintPaths([dir]), RUNS);
+      const row = (name: string, s: number[]) => `| ${name} | ${ms(median(s))} | ${ms(s.at(-1)!)} |`;
+      return {
+        markdown: [
+          `## Lint: ${statements.toLocaleString('en-US')} statements in one process`,
+          '',
+          `${statements} statements in ${MIGRATIONS} migrations (both phases, ${findings} findings), ${RUNS} runs each after 3 warm-up runs, in one process.`,
+          '',
+          '| what | median | slowest |',
+          '|---|---|---|',
+          row('baseline: parse only (libpg-query, `splitStatements`)', parse),
+          row('zerodown: parse + rules + schema context (in memory)', parseAndLint),
+          row(`\`lintPaths\` on a directory of ${MIGRATIONS} files (read, load, lint)`, files),
+          '',
+          `Parse and lint together take ${(median(parseAndLint) / median(parse)).toFixed(1)}x the parse alone. The mix is pessimistic: ${findings} findings, and a statement with a finding is parsed a second time to place it (line and column). From files, ${statements.toLocaleString('en-US')} statements take ${ms(median(files))} (the one-second budget is for 1,000). Whole-process lint against squawk is in "Start-up and whole commands".`,
+        ].join('\n'),
+        figures: {
+          statements,
+          migrations: MIGRATIONS,
+          findings,
+          runs: RUNS,
+          parseMedianMs: round(median(parse), 1),
+          parseAndLintMedianMs: round(median(parseAndLint), 1),
+          lintPathsMedianMs: round(median(files), 1),
+          ratioToParse: round(median(parseAndLint) / median(parse)),
+        },
+      };
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
-    const files = await timeAsync(() => lintPaths([dir]));
-    const row = (name: string, s: number[]) => `| ${name} | ${ms(median(s))} | ${ms(s.at(-1)!)} |`;
-    return [
-      '## Lint: 1,000 statements',
-      '',
-      `${statements} statements in ${MIGRATIONS} migrations (both phases, ${findings} findings), ${RUNS} runs each after 3 warm-up runs, in one process.`,
-      '',
-      '| what | median | slowest |',
-      '|---|---|---|',
-      row('baseline: parse only (libpg-query, `splitStatements`)', parse),
-      row('zerodown: parse + rules + schema context (in memory)', parseAndLint),
-      row('`lintPaths` on a directory of 100 files (read, load, lint)', files),
-      '',
-      `Parse and lint together take ${(median(parseAndLint) / median(parse)).toFixed(1)}x the parse alone. The mix is pessimistic: ${findings} findings, and a statement with a finding is parsed a second time to place it (line and column). From files, 1,000 statements take ${ms(median(files))}: well under the one-second budget.`,
-    ].join('\n');
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
+  },
+});

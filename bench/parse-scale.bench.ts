@@ -11,9 +11,7 @@ import { parseSync } from 'libpg-query';
 import { lintPaths } from '../core/lint/index.ts';
 import { parseSqlMigration } from '../core/migrations/sql-file.ts';
 import { loadSqlParser } from '../core/sql/statements.ts';
-
-const SIZES = [1_000, 4_000, 16_000];
-const RUNS = 5;
+import { defineBench, round } from './harness.ts';
 
 function statementsSql(count: number): string {
   const lines: string[] = [];
@@ -28,10 +26,10 @@ function statementsSql(count: number): string {
   return `-- migrate:up transaction:false\n${lines.slice(0, count).join('\n')}\n`;
 }
 
-async function median(work: () => unknown | Promise<unknown>): Promise<number> {
+async function timedMedian(work: () => unknown | Promise<unknown>, runs: number): Promise<number> {
   const samples: number[] = [];
   await work(); // warm-up
-  for (let run = 0; run < RUNS; run++) {
+  for (let run = 0; run < runs; run++) {
     const started = performance.now();
     await work();
     samples.push(performance.now() - started);
@@ -39,40 +37,60 @@ async function median(work: () => unknown | Promise<unknown>): Promise<number> {
   return samples.sort((a, b) => a - b)[Math.floor(samples.length / 2)]!;
 }
 
-export default async function parseScaleBench(): Promise<string> {
-  await loadSqlParser();
-  const dir = await mkdtemp(join(tmpdir(), 'zerodown-parse-scale-'));
-  const rows: { size: number; baseline: number; load: number; lint: number }[] = [];
-  try {
-    for (const size of SIZES) {
-      const text = statementsSql(size);
-      const file = join(dir, `${size}_big.sql`);
-      await writeFile(file, text);
-      const baseline = await median(() => parseSync(text));
-      const load = await median(() => parseSqlMigration('big.sql', text));
-      const lint = await median(() => lintPaths([file]));
-      rows.push({ size, baseline, load, lint });
+export default defineBench({
+  name: 'parse-scale',
+  async run(context) {
+    const SIZES = context.sized({
+      full: [1_000, 4_000, 16_000],
+      quick: [1_000, 4_000, 16_000],
+      tiny: [50, 200],
+    });
+    const RUNS = context.sized({ full: 5, quick: 2, tiny: 1 });
+    await loadSqlParser();
+    const dir = await mkdtemp(join(tmpdir(), 'zerodown-parse-scale-'));
+    const rows: { size: number; baseline: number; load: number; lint: number }[] = [];
+    try {
+      for (const size of SIZES) {
+        const text = statementsSql(size);
+        const file = join(dir, `${size}_big.sql`);
+        await writeFile(file, text);
+        const baseline = await timedMedian(() => parseSync(text), RUNS);
+        const load = await timedMedian(() => parseSqlMigration('big.sql', text), RUNS);
+        const lint = await timedMedian(() => lintPaths([file]), RUNS);
+        rows.push({ size, baseline, load, lint });
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-  const ms = (n: number) => `${n.toFixed(1)} ms`;
-  const x = (n: number) => `${n.toFixed(2)}x`;
-  const first = rows[0]!;
-  const last = rows.at(-1)!;
-  const growth = (pick: (r: (typeof rows)[number]) => number) => x(pick(last) / pick(first));
-  return [
-    `## Parsing at scale: one file of ${SIZES.map((s) => s.toLocaleString('en-US')).join(', ')} statements`,
-    '',
-    `Command: \`npm run bench\` (only this section: \`npx tsx bench/run.ts parse-scale\`). Median of ${RUNS} runs after one warm-up, in one process. The baseline is libpg-query's \`parseSync\` of the same text; "load" is zerodown's SQL migration loader (parse, split into statements with their lines, transaction analysis), "lint" is \`lintPaths\` on the file (read, load, every rule).`,
-    '',
-    '| statements | baseline parseSync | load | load vs baseline | lint | lint vs baseline |',
-    '|---:|---:|---:|---:|---:|---:|',
-    ...rows.map(
-      (r) =>
-        `| ${r.size.toLocaleString('en-US')} | ${ms(r.baseline)} | ${ms(r.load)} | ${x(r.load / r.baseline)} | ${ms(r.lint)} | ${x(r.lint / r.baseline)} |`,
-    ),
-    '',
-    `From ${first.size.toLocaleString('en-US')} to ${last.size.toLocaleString('en-US')} statements (${last.size / first.size}x the text), the baseline grows ${growth((r) => r.baseline)}, the loader ${growth((r) => r.load)} and lint ${growth((r) => r.lint)}: linear code grows about ${last.size / first.size}x, quadratic code about ${(last.size / first.size) ** 2}x.`,
-  ].join('\n');
-}
+    const ms = (n: number) => `${n.toFixed(1)} ms`;
+    const x = (n: number) => `${n.toFixed(2)}x`;
+    const first = rows[0]!;
+    const last = rows.at(-1)!;
+    const growth = (pick: (r: (typeof rows)[number]) => number) => x(pick(last) / pick(first));
+    return {
+      markdown: [
+        `## Parsing at scale: one file of ${SIZES.map((s) => s.toLocaleString('en-US')).join(', ')} statements`,
+        '',
+        `Median of ${RUNS} runs after one warm-up, in one process. The baseline is libpg-query's \`parseSync\` of the same text; "load" is zerodown's SQL migration loader (parse, split into statements with their lines, transaction analysis), "lint" is \`lintPaths\` on the file (read, load, every rule).`,
+        '',
+        '| statements | baseline parseSync | load | load vs baseline | lint | lint vs baseline |',
+        '|---:|---:|---:|---:|---:|---:|',
+        ...rows.map(
+          (r) =>
+            `| ${r.size.toLocaleString('en-US')} | ${ms(r.baseline)} | ${ms(r.load)} | ${x(r.load / r.baseline)} | ${ms(r.lint)} | ${x(r.lint / r.baseline)} |`,
+        ),
+        '',
+        `From ${first.size.toLocaleString('en-US')} to ${last.size.toLocaleString('en-US')} statements (${last.size / first.size}x the text), the baseline grows ${growth((r) => r.baseline)}, the loader ${growth((r) => r.load)} and lint ${growth((r) => r.lint)}: linear code grows about ${last.size / first.size}x, quadratic code about ${(last.size / first.size) ** 2}x.`,
+      ].join('\n'),
+      figures: {
+        runs: RUNS,
+        sizes: rows.map((r) => ({
+          statements: r.size,
+          parseSyncMs: round(r.baseline, 1),
+          loadMs: round(r.load, 1),
+          lintMs: round(r.lint, 1),
+        })),
+      },
+    };
+  },
+});

@@ -1,28 +1,30 @@
-import { type EmbeddedServer, startEmbeddedPostgres } from '../cli/embedded-postgres.ts';
 import { describeConnection } from '../core/db/connection.ts';
+import { provideTestServer } from '../test/support/postgres-server.ts';
 
-/** The server a database bench runs against, and how its command line names it. */
+/** The server the benchmarks run against, and how their command line names it. */
 export interface BenchServer {
   readonly url: string;
-  /** `TEST_DATABASE_URL=postgres://… ` for the command shown in docs/benchmarks.md ('' when embedded). */
+  /** `BENCH_DATABASE_URL=postgres://… ` for the command shown in docs/benchmarks.md ('' when started here). */
   readonly setting: string;
-  /** Started here (no DATABASE_URL or TEST_DATABASE_URL): stop it when done. */
-  readonly embedded: EmbeddedServer | undefined;
+  /** Started here (testcontainers or embedded): stop it when done. */
+  readonly embedded: { stop(): Promise<void> } | undefined;
 }
 
 /**
- * DATABASE_URL or TEST_DATABASE_URL, else an embedded PostgreSQL 18 started for the bench.
+ * `url` (BENCH_DATABASE_URL), else the server the tests use: TEST_DATABASE_URL, else testcontainers
+ * when a Docker engine answers, else an embedded PostgreSQL.
  *
  * @example
- * const server = await benchServer(); try { … } finally { await server.embedded?.stop(); }
+ * const server = await benchServer(process.env.BENCH_DATABASE_URL); try { … } finally { await server.embedded?.stop(); }
  */
-export async function benchServer(): Promise<BenchServer> {
-  const given = process.env.DATABASE_URL ?? process.env.TEST_DATABASE_URL;
-  const variable = process.env.DATABASE_URL ? 'DATABASE_URL' : 'TEST_DATABASE_URL';
-  const embedded = given ? undefined : await startEmbeddedPostgres();
-  return {
-    url: given ?? embedded!.url,
-    setting: given ? `${variable}=${describeConnection(given)} ` : '',
-    embedded,
-  };
+export async function benchServer(url?: string): Promise<BenchServer> {
+  if (url) return { url, setting: `BENCH_DATABASE_URL=${describeConnection(url)} `, embedded: undefined };
+  const server = await provideTestServer();
+  if (server.source === 'TEST_DATABASE_URL')
+    return {
+      url: server.url,
+      setting: `TEST_DATABASE_URL=${describeConnection(server.url)} `,
+      embedded: undefined,
+    };
+  return { url: server.url, setting: '', embedded: server };
 }
