@@ -363,13 +363,12 @@ export default defineBench({
         })),
       });
       const chartFile = 'backfill-scale.svg';
-      const version = (await client.query<{ v: string }>('SHOW server_version')).rows[0]!.v;
       return {
         markdown: [
           `## Backfill: ${rows.toLocaleString('en-US')} rows, and throughput as the table grows`,
           '',
-          `Table \`${TABLE} (id bigserial PRIMARY KEY, username text, touched int, display_name text)\`, freshly loaded and vacuumed before each method; the backfill sets \`display_name = username\`. During each method another connection updates one random row (\`SET touched = touched + 1\`) every 5 ms; p99 and max are their latencies. The whole-process rows run \`node bin/zerodown.mjs backfill --format json\` on a backfill file with no \`targetBatchMs\` (the default, ${DEFAULT_TARGET_BATCH_MS} ms), timed from spawn to exit, their batches read from its progress lines. The engine rows call \`runBackfillToCompletion\` in this process with \`targetBatchMs: ${TARGET_BATCH_MS}\`, no sync trigger, no throttle.`,
-          `${rounds} round${rounds === 1 ? '' : 's'} (BENCH_ROUNDS), the methods interleaved in each, PostgreSQL ${version}. The machine's 1-minute load average was ${loadBefore.toFixed(2)} before and ${loadAfter.toFixed(2)} after; the ratio column is the median of each round's own ratio.`,
+          `Table \`${TABLE} (id bigserial PRIMARY KEY, username text, touched int, display_name text)\`, freshly loaded and vacuumed before each method; the backfill sets \`display_name = username\`. During each method another connection updates one random row (\`SET touched = touched + 1\`) every 5 ms; p99 and max are their latencies. The whole-process rows run \`node bin/zerodown.mjs backfill --format json\` on a backfill file with no \`targetBatchMs\` (the default, ${DEFAULT_TARGET_BATCH_MS} ms), timed from spawn to exit (it reports progress a chunk at a time, so their batch columns are empty). The engine rows call \`runBackfillToCompletion\` in this process with \`targetBatchMs: ${TARGET_BATCH_MS}\`, no sync trigger, no throttle.`,
+          `${rounds} round${rounds === 1 ? '' : 's'} (BENCH_ROUNDS), the methods interleaved in each. The machine's 1-minute load average was ${loadBefore.toFixed(2)} before and ${loadAfter.toFixed(2)} after; the ratio column is the median of each round's own ratio.`,
           '',
           table(byMethod, capMs),
           '',
