@@ -85,7 +85,7 @@ afterAll(() => {
 });
 
 describe('the package, installed from its tarball', () => {
-  it('holds the compiled CLI, engine and construct, and no tests, bench or fixtures', () => {
+  it('holds the bundled CLI, the compiled engine and construct, and no tests, bench or fixtures', () => {
     const files: string[] = packed.files.map((f: { path: string }) => f.path);
     expect(files).toEqual(
       expect.arrayContaining([
@@ -94,7 +94,8 @@ describe('the package, installed from its tarball', () => {
         'dist/index.d.ts',
         'dist/cdk.js',
         'dist/cdk.d.ts',
-        'dist/cli/main.js',
+        'dist/cli-bundle/main.js',
+        'dist/cli-bundle/main.js.map',
         'package.json',
         'README.md',
       ]),

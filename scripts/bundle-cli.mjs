@@ -1,0 +1,55 @@
+#!/usr/bin/env node
+/**
+ * Bundles the CLI (cli/main.ts and everything it imports) with esbuild into dist/cli-bundle/, which
+ * bin/zerodown.mjs runs; `npm run build` runs it after tsc. Start-up is the reason: Node loads the
+ * ~110 modules of `zerodown lint` one by one (resolve, read, compile each), a bundle's few chunks
+ * faster. ESM with code splitting, so each command's dynamic `import()` stays a chunk of its own that
+ * loads only when the command runs. The typed library (dist/index.js, dist/cdk.js) stays tsc's output.
+ */
+import { rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const OUT_DIR = 'dist/cli-bundle';
+
+/** Packages that stay real packages at run time, with the reason each cannot be bundled. */
+const EXTERNAL = [
+  // optional peer dependencies: the team's own versions, loaded only to synthesize a CDK app
+  'aws-cdk-lib',
+  'aws-cdk-lib/*',
+  'constructs',
+  // reads libpg-query.wasm from its own directory (__dirname)
+  'libpg-query',
+  // compiles TypeScript migrations, loading its transform from its own files when first needed
+  'jiti',
+  // a native binary per platform (infra/bundle.ts requires it; the CLI synthesizes without bundling)
+  'esbuild',
+  // pg's optional native binding, never installed
+  'pg-native',
+];
+
+// stale chunks of an earlier build would ship in the package: their names are content hashes
+rmSync(new URL(`../${OUT_DIR}`, import.meta.url), { recursive: true, force: true });
+
+await build({
+  absWorkingDir: ROOT,
+  entryPoints: { main: 'cli/main.ts' },
+  outdir: OUT_DIR,
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  mainFields: ['module', 'main'],
+  external: EXTERNAL,
+  // the maps name the sources (stack traces show only with ZERODOWN_DEBUG); without their text they stay small
+  sourcemap: true,
+  sourcesContent: false,
+  legalComments: 'none',
+  logLevel: 'warning',
+  // CommonJS dependencies (pg, cli-progress) call require(), which ESM does not define
+  banner: {
+    js: "import { createRequire as zdCreateRequire } from 'node:module'; const require = zdCreateRequire(import.meta.url);",
+  },
+});
