@@ -6,7 +6,9 @@
  * faster. ESM with code splitting, so each command's dynamic `import()` stays a chunk of its own that
  * loads only when the command runs. The typed library (dist/index.js, dist/cdk.js) stays tsc's output.
  */
-import { rmSync } from 'node:fs';
+import { copyFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
@@ -19,8 +21,6 @@ const EXTERNAL = [
   'aws-cdk-lib',
   'aws-cdk-lib/*',
   'constructs',
-  // reads libpg-query.wasm from its own directory (__dirname)
-  'libpg-query',
   // compiles TypeScript migrations, loading its transform from its own files when first needed
   'jiti',
   // a native binary per platform (infra/bundle.ts requires it; the CLI synthesizes without bundling)
@@ -48,8 +48,22 @@ await build({
   sourcesContent: false,
   legalComments: 'none',
   logLevel: 'warning',
-  // CommonJS dependencies (pg, cli-progress) call require(), which ESM does not define
+  // CommonJS dependencies (pg, cli-progress) call require(), which ESM does not define; the parser's
+  // loader reads its WASM from __dirname, here the bundle's directory (under other names: bundled ESM
+  // packages may declare a __dirname of their own)
+  define: { __dirname: 'zdDirname', __filename: 'zdFilename' },
   banner: {
-    js: "import { createRequire as zdCreateRequire } from 'node:module'; const require = zdCreateRequire(import.meta.url);",
+    js: [
+      "import { createRequire as zdCreateRequire } from 'node:module';",
+      "import { dirname as zdPathDirname } from 'node:path';",
+      "import { fileURLToPath as zdFileURLToPath } from 'node:url';",
+      'const require = zdCreateRequire(import.meta.url);',
+      'const zdFilename = zdFileURLToPath(import.meta.url);',
+      'const zdDirname = zdPathDirname(zdFilename);',
+    ].join(' '),
   },
 });
+
+// the parser's WASM next to the chunk that loads it, from the same libpg-query as the bundled JavaScript
+const libpgQuery = dirname(createRequire(import.meta.url).resolve('libpg-query/package.json'));
+copyFileSync(join(libpgQuery, 'wasm', 'libpg-query.wasm'), join(ROOT, OUT_DIR, 'libpg-query.wasm'));

@@ -96,6 +96,7 @@ describe('the package, installed from its tarball', () => {
         'dist/cdk.d.ts',
         'dist/cli-bundle/main.js',
         'dist/cli-bundle/main.js.map',
+        'dist/cli-bundle/libpg-query.wasm',
         'package.json',
         'README.md',
       ]),
