@@ -105,6 +105,8 @@ describe('the package, installed from its tarball', () => {
       files.filter((f) => /^(test|bench|migrations|scripts)\/|\.test\.|(^|\/)fixtures\//.test(f)),
     ).toEqual([]);
     expect(files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
+    // the CLI runs from its bundle: tsc's one-module-per-file copy of cli/ is not shipped
+    expect(files.filter((f) => f.startsWith('dist/cli/'))).toEqual([]);
     const manifest = JSON.parse(readFileSync(join(project, 'node_modules/zerodown/package.json'), 'utf8'));
     expect(Object.keys(manifest.dependencies)).not.toContain('tsx');
     expect(Object.keys(manifest.peerDependencies).sort()).toEqual(['aws-cdk-lib', 'constructs']);
