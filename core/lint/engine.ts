@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { parseSync } from 'libpg-query';
 import type { BackfillMigration, Migration, SchemaMigration } from '../migrations/types.ts';
 import { loadSqlParser, type SqlStatement } from '../sql/statements.ts';
@@ -261,9 +261,11 @@ export function lintSources(sources: readonly LintSource[], options: LintOptions
   return findings;
 }
 
-async function readText(path: string): Promise<string | undefined> {
+// synchronously, as the loader reads them (core/migrations/scan.ts): a thread-pool hop for each of
+// open, stat, read and close costs more than reading a migration
+function readText(path: string): string | undefined {
   try {
-    return await readFile(path, 'utf8');
+    return readFileSync(path, 'utf8');
   } catch {
     return undefined;
   }
@@ -282,9 +284,7 @@ export async function lintMigrations(
   options: LintOptions = {},
 ): Promise<LintFinding[]> {
   await loadSqlParser();
-  const sources = await Promise.all(
-    migrations.map(async (migration) => ({ migration, text: await readText(migration.path), report: true })),
-  );
+  const sources = migrations.map((migration) => ({ migration, text: readText(migration.path), report: true }));
   return lintSources(sources, options);
 }
 
