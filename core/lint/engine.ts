@@ -284,7 +284,11 @@ export async function lintMigrations(
   options: LintOptions = {},
 ): Promise<LintFinding[]> {
   await loadSqlParser();
-  const sources = migrations.map((migration) => ({ migration, text: readText(migration.path), report: true }));
+  const sources = migrations.map((migration) => ({
+    migration,
+    text: readText(migration.path),
+    report: true,
+  }));
   return lintSources(sources, options);
 }
 
