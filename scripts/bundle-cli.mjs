@@ -27,6 +27,12 @@ const EXTERNAL = [
   'esbuild',
   // pg's optional native binding, never installed
   'pg-native',
+  // dependencies of the package that only the AWS-facing commands (start, gate, run --local) load: the
+  // package installs them anyway, so bundling them would ship each twice (about 1.5 MB packed)
+  '@aws-sdk/*',
+  '@smithy/*',
+  '@aws-lambda-powertools/*',
+  'aws-local-stepfunctions',
 ];
 
 // stale chunks of an earlier build would ship in the package: their names are content hashes
