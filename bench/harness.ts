@@ -74,7 +74,10 @@ export function benchContext(
     server,
     command: `${server.setting}npm run bench -- ${name}${flag}`,
     sized: (values) => values[size],
-    progress: (message) => process.stderr.write(`  ${name}: ${message}\n`),
+    // the tiny runs are the test's: their progress would only clutter its output
+    progress: (message) => {
+      if (size !== 'tiny') process.stderr.write(`  ${name}: ${message}\n`);
+    },
     async freshDatabase(prefix = 'zd_bench') {
       const database = `${prefix}_${randomBytes(4).toString('hex')}`;
       const admin = await connect(server.url);
