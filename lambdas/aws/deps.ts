@@ -1,5 +1,5 @@
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
-import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import type { SNSClient } from '@aws-sdk/client-sns';
 import { InvalidInput } from '../../core/errors.ts';
 import type { Log } from '../../core/log.ts';
 import type { TaskDeps, TaskSettings } from '../task-handlers.ts';
@@ -75,7 +75,8 @@ export function awsTaskDeps(
   const secrets = clients.secrets ?? new SecretsProvider();
   const maxAge = integer(env, ENV.secretMaxAgeSeconds, 300);
   const topicArn = env[ENV.noticeTopicArn];
-  const sns = topicArn ? (clients.sns ?? new SNSClient({})) : undefined;
+  // the SNS client loads with the first notice: most tasks never send one
+  let sns = clients.sns;
   const port = env[ENV.port] ? integer(env, ENV.port, 5432) : undefined;
   return {
     connection: async (options = {}) => {
@@ -110,9 +111,11 @@ export function awsTaskDeps(
     migrationsDir: env[ENV.migrationsDir] ?? 'migrations',
     log,
     settings: settingsFromEnv(env),
-    ...(sns && topicArn
+    ...(topicArn
       ? {
           notify: async (notice: { subject: string; message: string }) => {
+            const { PublishCommand, SNSClient } = await import('@aws-sdk/client-sns');
+            sns ??= new SNSClient({});
             await sns.send(
               new PublishCommand({ TopicArn: topicArn, Subject: notice.subject, Message: notice.message }),
             );

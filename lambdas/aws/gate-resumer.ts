@@ -1,10 +1,11 @@
-import {
-  SendTaskFailureCommand,
-  SendTaskHeartbeatCommand,
-  SendTaskSuccessCommand,
-  SFNClient,
-} from '@aws-sdk/client-sfn';
+import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { GateOutput, GateResumer, TokenDelivery } from '../../core/gates/decide.ts';
+
+/**
+ * The Step Functions client module, loaded when a gate is first resumed: every task shares one bundle,
+ * and only the gate function sends task tokens (loading the client costs a cold start about 60 ms).
+ */
+const sfnSdk = () => import('@aws-sdk/client-sfn');
 
 /** A sent token call: `not-waiting` when the task timed out or its execution ended, else thrown on. */
 async function deliver(call: Promise<unknown>): Promise<TokenDelivery> {
@@ -28,19 +29,31 @@ async function deliver(call: Promise<unknown>): Promise<TokenDelivery> {
  * await applyGateAction(client, resumer, { action: 'approve', release: 'v42', decidedBy: 'ci' });
  */
 export class StepFunctionsGateResumer implements GateResumer {
-  constructor(private readonly sfn: SFNClient = new SFNClient({})) {}
+  private own: SFNClient | undefined;
+
+  /** `sfn`: the client to send with; by default one made when the first token is sent. */
+  constructor(private readonly sfn?: SFNClient) {}
+
+  private async client(): Promise<SFNClient> {
+    if (this.sfn) return this.sfn;
+    const { SFNClient } = await sfnSdk();
+    this.own ??= new SFNClient({});
+    return this.own;
+  }
 
   async succeed(taskToken: string, output: GateOutput): Promise<TokenDelivery> {
-    return await deliver(
-      this.sfn.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(output) })),
-    );
+    const { SendTaskSuccessCommand } = await sfnSdk();
+    const command = new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(output) });
+    return await deliver((await this.client()).send(command));
   }
 
   async fail(taskToken: string, failure: { error: string; cause: string }): Promise<TokenDelivery> {
-    return await deliver(this.sfn.send(new SendTaskFailureCommand({ taskToken, ...failure })));
+    const { SendTaskFailureCommand } = await sfnSdk();
+    return await deliver((await this.client()).send(new SendTaskFailureCommand({ taskToken, ...failure })));
   }
 
   async heartbeat(taskToken: string): Promise<TokenDelivery> {
-    return await deliver(this.sfn.send(new SendTaskHeartbeatCommand({ taskToken })));
+    const { SendTaskHeartbeatCommand } = await sfnSdk();
+    return await deliver((await this.client()).send(new SendTaskHeartbeatCommand({ taskToken })));
   }
 }

@@ -1,4 +1,3 @@
-import { SFNClient } from '@aws-sdk/client-sfn';
 import { applyGateAction } from '../../core/gates/decide.ts';
 import { type GateName, openGateForExecution } from '../../core/gates/gates.ts';
 import { renewLease } from '../../core/locks/hold.ts';
@@ -106,7 +105,7 @@ const gateDecisionTask = defineTask({
   input: GateDecisionEventSchema,
   logKeys: (event) => ({ release: event.release }),
   async run({ event, log, deps, database }) {
-    const resumer = new StepFunctionsGateResumer(deps.sfn ?? new SFNClient({}));
+    const resumer = new StepFunctionsGateResumer(deps.sfn);
     return await database(async (client) => {
       const { gate, resumed } = await applyGateAction(client, resumer, event);
       log.info(
