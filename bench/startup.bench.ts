@@ -245,6 +245,12 @@ export default defineBench({
         () => zerodown('status', '--migrations', zerodownDir, '--database-url', statusUrl),
         pairs,
       );
+      // node-pg-migrate has no status command: its start-up is the yardstick the package issue set
+      const statusNpm = await pair(
+        () => [node, NODE_PG_MIGRATE, '--help'],
+        () => zerodown('status', '--migrations', zerodownDir, '--database-url', statusUrl),
+        pairs,
+      );
       const lint = await pair(
         () => [SQUAWK, join(lintDir, '*.sql')],
         () => zerodown('lint', lintDir),
@@ -299,8 +305,14 @@ export default defineBench({
           what: `\`zerodown status\` (${count} applied)`,
           peer: '`dbmate status`',
           result: status,
-          goal: '<= 1.2x',
-          ok: status.ratio <= 1.2,
+          goal: '– (a Go binary)',
+        },
+        {
+          what: `\`zerodown status\` (${count} applied)`,
+          peer: '`node-pg-migrate --help` (it has no status)',
+          result: statusNpm,
+          goal: '<= 1.0x',
+          ok: statusNpm.ratio <= 1,
         },
         {
           what: `\`zerodown up\`, ${count} migrations`,
@@ -349,9 +361,9 @@ export default defineBench({
         help.ourMs < 150
           ? ''
           : `\`--help\` takes ${ms(help.ourMs)}, above the 150 ms aim: Node and commander alone take most of it here.`,
-        status.ratio <= 1.2
+        statusNpm.ratio <= 1
           ? ''
-          : `\`status\` is ${status.ratio.toFixed(2)}x dbmate's: it starts Node, loads pg, connects and reads its state (no parser: it checksums the files).`,
+          : `\`status\` is ${statusNpm.ratio.toFixed(2)}x \`node-pg-migrate --help\`: it starts Node, loads pg, connects and reads its state (no parser: it checksums the files).`,
         upNpm.ratio <= 1
           ? ''
           : `\`up\` is ${upNpm.ratio.toFixed(2)}x \`node-pg-migrate up\`, which runs the migrations in one transaction (one commit); zerodown commits each migration with its record, as dbmate does.`,
