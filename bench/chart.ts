@@ -99,8 +99,10 @@ export function chart(spec: ChartSpec): string {
         .map(([x, y], j) => `${j === 0 ? 'M' : 'L'}${f(px(x))} ${f(py(y))}`)
         .join(' ');
       parts.push(`<path d="${path}" fill="none" stroke="${color}" stroke-width="2"/>`);
-      for (const [x, y] of series.points)
-        parts.push(`<circle cx="${f(px(x))}" cy="${f(py(y))}" r="3.5" fill="${color}"/>`);
+      // markers only where there are few points: on a dense series they would hide the line
+      if (series.points.length <= 40)
+        for (const [x, y] of series.points)
+          parts.push(`<circle cx="${f(px(x))}" cy="${f(py(y))}" r="3.5" fill="${color}"/>`);
     }
     const ly = MARGIN.top + 10 + i * 20;
     parts.push(
