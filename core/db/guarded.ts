@@ -20,6 +20,12 @@ export interface GuardedCallOptions {
    * traffic while they wait (CREATE/DROP INDEX CONCURRENTLY), which lock_timeout would fail over and over.
    */
   readonly noLockTimeout?: boolean;
+  /**
+   * A last statement of the transaction, made once its work is done and sent with the COMMIT in one
+   * round trip (a migration's record: 200 migrations save 200 round trips). A failure in it aborts the
+   * transaction as any other does.
+   */
+  readonly withCommit?: () => string;
 }
 
 /**
@@ -117,7 +123,8 @@ export function guard(client: pg.ClientBase, options: GuardOptions): GuardedDb {
           await client.query('BEGIN');
           try {
             const result = await work(client);
-            await client.query('COMMIT');
+            const last = call?.withCommit?.();
+            await client.query(last ? `${last};\nCOMMIT` : 'COMMIT');
             return result;
           } catch (error) {
             await client.query('ROLLBACK').catch(() => undefined);

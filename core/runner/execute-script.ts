@@ -15,6 +15,11 @@ export interface ScriptContext {
   readonly file: string;
   /** Runs inside the script's transaction just before COMMIT (transactional scripts), or after the last statement. */
   readonly finish: (client: pg.ClientBase) => Promise<void>;
+  /**
+   * Transactional scripts: the statement that records the script, sent with the COMMIT in one round
+   * trip; given, it stands in for `finish` there.
+   */
+  readonly finishSql?: () => string;
   /** Non-transactional scripts: statements already applied by an earlier, interrupted attempt. */
   readonly skipStatements?: number;
   /** Non-transactional scripts: called after each statement commits, with how many are done. */
@@ -80,10 +85,15 @@ export async function runScript(db: GuardedDb, script: SqlScript, context: Scrip
   if (script.transaction) {
     refuseTransactionEnd(file, script);
     try {
-      await db.transaction(file, async (tx) => {
-        for (const statement of script.statements) await runStatement(tx, statement);
-        await context.finish(tx);
-      });
+      const { finishSql } = context;
+      await db.transaction(
+        file,
+        async (tx) => {
+          for (const statement of script.statements) await runStatement(tx, statement);
+          if (!finishSql) await context.finish(tx);
+        },
+        finishSql ? { withCommit: finishSql } : undefined,
+      );
     } catch (error) {
       throw toMigrationFailed(file, error);
     }

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { escapeLiteral } from 'pg';
 import { DriftDetected } from '../errors.ts';
 import type { Migration, Phase } from '../migrations/types.ts';
 
@@ -66,20 +67,29 @@ export async function recordApplied(
   migration: Migration,
   details: { executionId: string; durationMs: number; lintOverride?: string },
 ): Promise<void> {
-  await client.query(
-    `INSERT INTO zerodown.migrations (version, name, phase, file, checksum, duration_ms, execution_id, lint_override)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-    [
-      migration.version,
-      migration.name,
-      migration.phase,
-      migration.file,
-      migration.checksum,
-      Math.round(details.durationMs),
-      details.executionId,
-      details.lintOverride ?? null,
-    ],
-  );
+  await client.query(recordAppliedSql(migration, details));
+}
+
+/**
+ * The INSERT of {@link recordApplied} as one statement with its values quoted in, for the migration's
+ * own transaction to send with its COMMIT (`runScript`'s `finishSql`).
+ */
+export function recordAppliedSql(
+  migration: Migration,
+  details: { executionId: string; durationMs: number; lintOverride?: string },
+): string {
+  const text = (value: string | undefined) => (value === undefined ? 'NULL' : escapeLiteral(value));
+  return `INSERT INTO zerodown.migrations (version, name, phase, file, checksum, duration_ms, execution_id, lint_override)
+     VALUES (${[
+       text(migration.version),
+       text(migration.name),
+       text(migration.phase),
+       text(migration.file),
+       text(migration.checksum),
+       String(Math.round(details.durationMs)),
+       text(details.executionId),
+       text(details.lintOverride),
+     ].join(', ')})`;
 }
 
 /**
