@@ -41,6 +41,13 @@ export class SchemaTracker implements SchemaFacts {
   private constrainedDomains = new Set<string>();
   private notValidInTransaction = new Set<string>();
   private transaction: TransactionState = 'none';
+  /**
+   * Copy on write for a rollback's copy: its tables' column and check maps are the original's until it
+   * changes one (`ownColumns`, `ownChecks`), so copying the schema for every down section costs the
+   * number of tables, not their contents (a full copy per migration made lint quadratic in them).
+   */
+  private ownsAll = true;
+  private owned = new Set<string>();
 
   /** Starts a migration: tables it creates are new until it ends; `transactional` is the runner's wrapping. */
   beginMigration(transactional: boolean): void {
@@ -59,8 +66,9 @@ export class SchemaTracker implements SchemaFacts {
    */
   forRollback(transactional: boolean): SchemaTracker {
     const copy = new SchemaTracker();
-    copy.columns = structuredClone(this.columns);
-    copy.notNullChecks = structuredClone(this.notNullChecks);
+    copy.columns = new Map(this.columns);
+    copy.notNullChecks = new Map(this.notNullChecks);
+    copy.ownsAll = false;
     copy.functions = new Map(this.functions);
     copy.constrainedDomains = new Set(this.constrainedDomains);
     copy.newTables = new Set(this.newTables);
@@ -176,10 +184,24 @@ export class SchemaTracker implements SchemaFacts {
       const def = element?.ColumnDef;
       if (def?.colname) columns.set(def.colname, columnType(def.typeName));
     }
+    this.own(table);
     this.columns.set(table, columns);
   }
 
+  /** Makes `table`'s maps this tracker's own before a change (a rollback's copy shares them until then). */
+  private own(table: string): void {
+    if (this.ownsAll || this.owned.has(table)) return;
+    this.owned.add(table);
+    const columns = this.columns.get(table);
+    if (columns) this.columns.set(table, new Map(columns));
+    const checks = this.notNullChecks.get(table);
+    if (checks)
+      this.notNullChecks.set(table, new Map([...checks].map(([name, check]) => [name, { ...check }])));
+  }
+
+  /** `table`'s columns, to change: this tracker's own, made when missing. */
   private columnsOf(table: string): Map<string, ColumnType> {
+    this.own(table);
     let columns = this.columns.get(table);
     if (!columns) {
       columns = new Map();
@@ -188,7 +210,9 @@ export class SchemaTracker implements SchemaFacts {
     return columns;
   }
 
+  /** `table`'s NOT NULL checks, to change: this tracker's own, made when missing. */
   private checksOf(table: string): Map<string, NotNullCheck> {
+    this.own(table);
     let checks = this.notNullChecks.get(table);
     if (!checks) {
       checks = new Map();
@@ -209,15 +233,15 @@ export class SchemaTracker implements SchemaFacts {
       } else if (subtype === 'AT_AlterColumnType' && cmd.name) {
         this.columnsOf(table).set(cmd.name, columnType(def?.typeName));
       } else if (subtype === 'AT_DropColumn' && cmd.name) {
-        this.columns.get(table)?.delete(cmd.name);
+        this.columnsOf(table).delete(cmd.name);
         this.dropped.add(pair(table, cmd.name));
       } else if (subtype === 'AT_AddConstraint') {
         this.addConstraint(table, cmd.def?.Constraint);
       } else if (subtype === 'AT_ValidateConstraint' && cmd.name) {
-        const check = this.notNullChecks.get(table)?.get(cmd.name);
+        const check = this.checksOf(table).get(cmd.name);
         if (check) check.validated = true;
       } else if (subtype === 'AT_DropConstraint' && cmd.name) {
-        this.notNullChecks.get(table)?.delete(cmd.name);
+        this.checksOf(table).delete(cmd.name);
       }
     }
   }
@@ -242,6 +266,7 @@ export class SchemaTracker implements SchemaFacts {
     const table = relationKey(body?.relation);
     if (body?.renameType === 'OBJECT_TABLE' && body.newname) {
       const renamed = tableKey(body.relation?.schemaname, body.newname);
+      if (this.owned.delete(table)) this.owned.add(renamed);
       for (const map of [this.columns, this.notNullChecks] as Map<string, unknown>[]) {
         const value = map.get(table);
         if (value !== undefined) {
@@ -251,6 +276,7 @@ export class SchemaTracker implements SchemaFacts {
       }
       if (this.newTables.delete(table)) this.newTables.add(renamed);
     } else if (body?.renameType === 'OBJECT_COLUMN' && body.subname && body.newname) {
+      this.own(table);
       const columns = this.columns.get(table);
       const type = columns?.get(body.subname);
       if (columns && type) {
@@ -261,6 +287,7 @@ export class SchemaTracker implements SchemaFacts {
         if (check.column === body.subname) check.column = body.newname;
       }
     } else if (body?.renameType === 'OBJECT_TABCONSTRAINT' && body.subname && body.newname) {
+      this.own(table);
       const checks = this.notNullChecks.get(table);
       const check = checks?.get(body.subname);
       if (checks && check) {
@@ -271,6 +298,7 @@ export class SchemaTracker implements SchemaFacts {
   }
 
   private forgetTable(table: string): void {
+    this.owned.delete(table);
     this.columns.delete(table);
     this.notNullChecks.delete(table);
     this.newTables.delete(table);

@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { lintSources } from '../../../core/lint/engine.ts';
+import { sqlTextMigration } from '../../../core/lint/sql-text.ts';
+import { loadSqlParser } from '../../../core/sql/statements.ts';
 import { lintSql, rulesOf } from './lint-sql.ts';
 
 describe('down sections, linted as they run in a rollback (expand, after the up)', () => {
@@ -38,6 +41,28 @@ describe('down sections, linted as they run in a rollback (expand, after the up)
     // t was created by the earlier migration: not new any more, so a plain index on it is an error
     const findings = await lintSql('CREATE INDEX t_a ON t (a);', { before: [first] });
     expect(rulesOf(findings, 'error')).toEqual(['require-concurrent-index-creation']);
+  });
+  it('GIVEN downs that drop and rename what earlier migrations made THEN the next migration sees the schema as the ups left it', async () => {
+    await loadSqlParser();
+    // a validated NOT NULL check makes SET NOT NULL safe; the downs below would each undo that if they
+    // leaked into the schema the next migration sees (every file reported, so every down is linted)
+    const files = [
+      '-- migrate:up\nCREATE TABLE t (c int, d text);\n-- migrate:down\nDROP TABLE t;\n',
+      '-- migrate:up\nALTER TABLE t ADD CONSTRAINT t_c_nn CHECK (c IS NOT NULL) NOT VALID;\n-- migrate:down\nALTER TABLE t DROP CONSTRAINT t_c_nn;\n',
+      '-- migrate:up\nALTER TABLE t VALIDATE CONSTRAINT t_c_nn;\n-- migrate:down\nALTER TABLE t RENAME COLUMN c TO c_old;\nALTER TABLE t DROP CONSTRAINT t_c_nn;\nALTER TABLE t DROP COLUMN d;\n',
+    ];
+    const setNotNull = 'ALTER TABLE t ALTER COLUMN c SET NOT NULL;';
+    const lastFindings = (before: readonly string[]) => {
+      const sources = [...before, setNotNull].map((text, i) => ({
+        migration: sqlTextMigration(i + 1, text, i === before.length ? 'contract' : 'expand'),
+        text,
+        report: true,
+      }));
+      return lintSources(sources).filter((f) => f.file === sources.at(-1)!.migration.file);
+    };
+    expect(rulesOf(lastFindings(files), 'error')).toEqual([]);
+    // without the validated check it is the error a leak would bring back
+    expect(rulesOf(lastFindings(files.slice(0, 2)), 'error')).toEqual(['setting-not-null']);
   });
 });
 
