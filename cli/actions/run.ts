@@ -2,6 +2,7 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import { formatDuration } from '../../core/duration.ts';
 import { InvalidInput } from '../../core/errors.ts';
 import { loadMigrations } from '../../core/migrations/load.ts';
+import { parseWorkflowInput } from '../../lambdas/input.ts';
 import { startEmbeddedPostgres } from '../embedded-postgres.ts';
 import { requestExit } from '../exit.ts';
 import { localSettingsOf, type RunOptions } from '../local-run-options.ts';
@@ -48,7 +49,10 @@ export async function runLocal(options: RunOptions): Promise<void> {
     const line = formatEvent(event);
     if (line) process.stdout.write(`${line}\n`);
   };
-  // the migrations and the app first: a wrong directory or a broken app fails before a database starts
+  // the input first, with the schema the Plan state applies: a misspelt field or a bad release is a
+  // usage error now, as it is for `zerodown start`, not a failed execution after synthesizing the app
+  parseWorkflowInput(localWorkflowInput(options));
+  // the migrations and the app next: a wrong directory or a broken app fails before a database starts
   await loadMigrations(options.migrations);
   const synthStarted = Date.now();
   const userApp = await resolveUserApp({
