@@ -49,7 +49,8 @@ async function stop(
   reason: string,
 ): Promise<never> {
   if (options.dryRun) {
-    options.log.error(`a rollback would stop at ${applied.file}: ${reason}`);
+    // the error that follows gives the reason: one error line, not the same one twice
+    options.log.info(`a rollback would stop at ${applied.file} (dry run: nothing recorded)`);
     throw new IrreversibleMigration(applied.file, reason);
   }
   await recordEvent(client, {
@@ -58,7 +59,7 @@ async function stop(
     migration: applied,
     detail: reason,
   });
-  options.log.error(`rollback stopped at ${applied.file}: ${reason}`);
+  options.log.info(`rollback stopped at ${applied.file} (recorded in zerodown.events)`);
   throw new IrreversibleMigration(applied.file, reason);
 }
 
