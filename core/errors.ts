@@ -106,6 +106,17 @@ export class EmbeddedPostgresUnavailable extends ZerodownError {
 }
 
 /**
+ * The parser's message as a syntax error: `syntax error at or near ";"` as it is, `unterminated quoted
+ * string …` with "syntax error: " before it (never "syntax error: syntax error at …").
+ *
+ * @example
+ * syntaxErrorText('unterminated quoted string at or near "\'x"'); // 'syntax error: unterminated …'
+ */
+export function syntaxErrorText(message: string): string {
+  return /^syntax error\b/i.test(message) ? message : `syntax error: ${message}`;
+}
+
+/**
  * A syntax error from the PostgreSQL parser, with the 1-based line in the whole file where it stopped.
  * Not a `ZerodownError`: the loader turns it into a `MigrationLoadError` naming the file.
  */

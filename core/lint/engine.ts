@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseSync } from 'libpg-query';
+import { syntaxErrorText } from '../errors.ts';
 import type { BackfillMigration, Migration, SchemaMigration } from '../migrations/types.ts';
 import { loadSqlParser, type SqlStatement } from '../sql/statements.ts';
 import { bodyOf, withBodies } from './bodies.ts';
@@ -189,7 +190,7 @@ function lintSchema(
       column: 1,
       rule: FILE_FINDINGS.syntaxError.id,
       severity: 'error',
-      message: `down (runs on rollback): syntax error: ${migration.down.syntaxError.message}`,
+      message: `down (runs on rollback): ${syntaxErrorText(migration.down.syntaxError.message)}`,
       hint: 'Fix the down section: a rollback through this migration stops here until it parses',
     });
   }

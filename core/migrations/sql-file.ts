@@ -1,4 +1,4 @@
-import { MigrationLoadError, SqlSyntaxError } from '../errors.ts';
+import { MigrationLoadError, SqlSyntaxError, syntaxErrorText } from '../errors.ts';
 import { cannotRunInTransaction, type SqlStatement, splitStatements } from '../sql/statements.ts';
 import type { DownScript, SqlScript } from './types.ts';
 
@@ -40,7 +40,7 @@ function parseSection(file: string, section: Section): SqlScript {
     return toScript(splitStatements(section.lines.join('\n'), section.firstLine), transaction);
   } catch (error) {
     if (error instanceof SqlSyntaxError) {
-      throw new MigrationLoadError(file, `syntax error: ${error.message}`, {
+      throw new MigrationLoadError(file, syntaxErrorText(error.message), {
         line: error.line,
         cause: error,
       });
