@@ -151,5 +151,32 @@ export function requireDatabaseUrl(options: Pick<CommonOptions, 'databaseUrl'>):
   if (!options.databaseUrl) {
     throw new InvalidInput('no database: pass --database-url postgres://… or set DATABASE_URL');
   }
-  return options.databaseUrl;
+  return checkDatabaseUrl(options.databaseUrl);
+}
+
+const URL_SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:/;
+
+/**
+ * The database URL as given, or a usage error when it cannot name a PostgreSQL server: another scheme,
+ * or a URL that does not parse (node-postgres would take its text as a host name and fail later with
+ * ENOTFOUND). The message never repeats the URL, which may hold a password. A text without a scheme (a
+ * socket directory) is left to node-postgres.
+ *
+ * @example
+ * checkDatabaseUrl('postgres://app@db:5432/app'); // returned as it is
+ */
+export function checkDatabaseUrl(url: string): string {
+  const scheme = URL_SCHEME.exec(url)?.[0].toLowerCase();
+  if (scheme === undefined) return url;
+  if (!['postgres:', 'postgresql:', 'socket:'].includes(scheme)) {
+    throw new InvalidInput(
+      `the database URL (--database-url or DATABASE_URL) starts with "${scheme}", not postgres:; give one like postgres://user@host:5432/database`,
+    );
+  }
+  if (!URL.canParse(url)) {
+    throw new InvalidInput(
+      'the database URL (--database-url or DATABASE_URL) does not parse as a URL: check the host, and percent-encode a user or password with @, / or : in it (@ is %40); give one like postgres://user@host:5432/database',
+    );
+  }
+  return url;
 }

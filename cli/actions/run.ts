@@ -10,6 +10,7 @@ import { formatEvent, type LocalRunEvent } from '../local-runner/events.ts';
 import type { LocalRunResult } from '../local-runner/execute-state-machine.ts';
 import { runReleaseLocally, synthesizeExampleTemplate } from '../local-runner/run-release.ts';
 import { resolveUserApp } from '../local-runner/user-app.ts';
+import { checkDatabaseUrl } from '../options.ts';
 import { stderrLog } from '../output.ts';
 import { workflowInputOf } from '../workflow-input-options.ts';
 
@@ -52,6 +53,7 @@ export async function runLocal(options: RunOptions): Promise<void> {
   // the input first, with the schema the Plan state applies: a misspelt field or a bad release is a
   // usage error now, as it is for `zerodown start`, not a failed execution after synthesizing the app
   parseWorkflowInput(localWorkflowInput(options));
+  if (options.databaseUrl !== undefined) checkDatabaseUrl(options.databaseUrl);
   // the migrations and the app next: a wrong directory or a broken app fails before a database starts
   await loadMigrations(options.migrations);
   const synthStarted = Date.now();
