@@ -100,9 +100,13 @@ interface Kind {
   readonly cwd?: () => Promise<string>;
 }
 
+/** Every kind's name, as the catalog collects them (before any test runs). */
+const named: string[] = [];
+
 /** Runs each kind as a test of its own: the exit code, one clear error, nothing applied. */
 function catalog(kinds: readonly Kind[]): void {
   for (const kind of kinds) {
+    named.push(kind.kind);
     it(kind.kind, async () => {
       // GIVEN the database as the base left it
       const before = await snapshot();
@@ -966,5 +970,12 @@ describe('identifiers with quotes, spaces, reserved words and unicode', () => {
       'SELECT to_regclass(\'"Ünïcode ""quoted"" table"\') AS t, (SELECT count(*)::int FROM pg_trigger WHERE NOT tgisinternal) AS triggers',
     );
     expect(left.rows[0]).toEqual({ t: null, triggers: 0 });
+  });
+});
+
+describe('the catalog', () => {
+  it('names at least 50 kinds of bad input, each once', () => {
+    expect(new Set(named).size).toBe(named.length);
+    expect(named.length).toBeGreaterThanOrEqual(50);
   });
 });
