@@ -50,7 +50,7 @@ export type AnyTaskName = TaskName | FleetTaskName;
  *
  * @example
  * const handlers = createTaskHandlers({ connection: async () => ({ connection: url }), migrationsDir: 'migrations',
- *   log, settings: { lockTimeoutMs: 500, statementTimeoutMs: 0, targetBatchMs: 200, maxPartitions: 2,
+ *   log, settings: { lockTimeoutMs: 500, statementTimeoutMs: 0, targetBatchMs: 100, maxPartitions: 2,
  *   leaseTtlMs: 120_000, chunkBudgetMs: 20_000 } });
  * const plan = await handlers.plan({ input: { release: 'v42' }, executionId: 'local-v42' });
  */

@@ -22,7 +22,7 @@ export function registerBackfill(program: Command): void {
       .addOption(
         durationOption(
           '--target-batch <duration>',
-          'batch duration adaptive sizing aims at (default: the spec, else 200ms)',
+          'batch duration adaptive sizing aims at (default: the spec, else 100ms)',
         ),
       )
       .option('--to <version>', 'stop after this version', versionArgument('--to'))

@@ -35,7 +35,7 @@ export interface ChunkOptions {
   budgetMs: number;
   executionId: string;
   log: Log;
-  /** Batch duration adaptive sizing aims at. @default spec.targetBatchMs ?? 200 */
+  /** Batch duration adaptive sizing aims at. @default spec.targetBatchMs ?? 100 */
   targetBatchMs?: number;
   /** lock_timeout of each batch. @default 500 */
   lockTimeoutMs?: number;
