@@ -36,6 +36,14 @@ export class LockTimeout extends ZerodownError {
 }
 
 /**
+ * Work ran past statement_timeout and more tries would not help: a backfill batch that timed out again
+ * after being shrunk. What committed before it stays (the backfill's cursor).
+ */
+export class StatementTimeout extends ZerodownError {
+  override name = 'StatementTimeout';
+}
+
+/**
  * The database could not be reached, or dropped the session mid-statement: a restart, a failover, a
  * terminated backend, a network cut. Nothing half-done stays (the statement's transaction is undone),
  * so the step can simply run again: the workflow retries it with backoff.

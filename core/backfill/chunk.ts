@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { DEFAULT_LOCK_TIMEOUT_MS } from '../db/connection.ts';
 import { guard, type LockRetryPolicy } from '../db/guarded.ts';
-import { LockHeld, MigrationFailed } from '../errors.ts';
+import { LockHeld, MigrationFailed, StatementTimeout } from '../errors.ts';
 import type { Log } from '../log.ts';
 import type { BackfillMigration } from '../migrations/types.ts';
 import { ensureStateSchema } from '../state/schema.ts';
@@ -160,8 +160,13 @@ export async function runBackfillChunk(
           { beforeRetry: async () => sizer.shrink() },
         );
       } catch (error) {
-        if ((error as { code?: string }).code !== QUERY_CANCELED || ++timeouts > MAX_STATEMENT_TIMEOUTS)
-          throw error;
+        if ((error as { code?: string }).code !== QUERY_CANCELED) throw error;
+        if (++timeouts > MAX_STATEMENT_TIMEOUTS) {
+          throw new StatementTimeout(
+            `${migration.file}: a batch of ${sizer.size} rows on ${target.table} (partition ${job.partition}) ran past its statement_timeout (${guards.statementTimeoutMs}ms: 20 times the batch target, at least 5 s) ${timeouts} times in a row, shrunk each time; the ${rowsDone} rows before it are saved. Its rows' expressions take too long: make them cheaper (an index for a subquery), or raise targetBatchMs in the spec; run it again and it resumes at the saved cursor`,
+            { cause: error },
+          );
+        }
         sizer.shrink(4);
         options.log.warn(
           `a backfill batch of ${migration.file} hit statement_timeout (${guards.statementTimeoutMs}ms); retrying with ${sizer.size} rows`,
