@@ -267,10 +267,7 @@ export default defineBench({
         [COMMAND_TWO, bench.command(2)],
         [ONE_WORKER, bench.engine(1)],
         [TWO_PARTITIONS, bench.engine(2)],
-        [
-          `zerodown engine, 1 worker, target ${LONGER_TARGET_MS} ms`,
-          bench.engine(1, LONGER_TARGET_MS),
-        ],
+        [`zerodown engine, 1 worker, target ${LONGER_TARGET_MS} ms`, bench.engine(1, LONGER_TARGET_MS)],
         ['fixed 1,000-row keyset batches (pgroll)', bench.fixedKeysetBatches],
         ["the seed's loop (corrected)", bench.seedLoop(capMs)],
       ];
