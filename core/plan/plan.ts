@@ -1,5 +1,6 @@
 import { basename } from 'node:path';
 import type pg from 'pg';
+import { assertBackfillTargetsReachable } from '../backfill/preflight.ts';
 import { InvalidInput } from '../errors.ts';
 import { type LintConfig, lintBeforeApply } from '../lint/index.ts';
 import type { Log } from '../log.ts';
@@ -199,6 +200,8 @@ export async function planExecution(
     contractOnly,
   };
   const toApply = [...plan.expand, ...plan.backfill, ...plan.contract];
+  // a backfill naming a table or column nothing creates fails here, before the expand runs
+  if (plan.backfill.length > 0) await assertBackfillTargetsReachable(client, pending);
   const versions = contractOnly
     ? await contractedVersion(client, contract, released)
     : request.versionedSchema

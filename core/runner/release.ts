@@ -1,6 +1,8 @@
 import type pg from 'pg';
-import { describeBackfill } from '../migrations/pending.ts';
+import { assertBackfillTargetsReachable } from '../backfill/preflight.ts';
+import { describeBackfill, pendingMigrations } from '../migrations/pending.ts';
 import type { Migration, Phase } from '../migrations/types.ts';
+import { readApplied } from '../state/records.ts';
 import { type AppliedResult, type ApplyOptions, applyPending, showDryRunSql } from './apply.ts';
 
 /** Options of {@link applyRelease}. */
@@ -45,6 +47,11 @@ export async function applyRelease(
   options: ReleaseOptions,
 ): Promise<ReleaseResult> {
   const phases: Phase[] = options.phase === 'all' ? ['expand', 'backfill', 'contract'] : [options.phase];
+  // a backfill naming a table or column nothing creates fails before the expand runs
+  if (options.phase === 'all') {
+    const pending = pendingMigrations(migrations, await readApplied(client), { phases, to: options.to });
+    await assertBackfillTargetsReachable(client, pending);
+  }
   const steps: ReleaseStep[] = [];
   const skippedBackfills: string[] = [];
   const wouldBeApplied: string[] = [];
