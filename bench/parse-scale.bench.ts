@@ -13,6 +13,12 @@ import { parseSqlMigration } from '../core/migrations/sql-file.ts';
 import { loadSqlParser } from '../core/sql/statements.ts';
 import { defineBench, round } from './harness.ts';
 
+/** `count` statements that all run in the migration's transaction. */
+function transactionalSql(count: number): string {
+  const lines = Array.from({ length: count }, (_, i) => `COMMENT ON TABLE t IS 'note ${i}';`);
+  return `-- migrate:up\n${lines.join('\n')}\n`;
+}
+
 function statementsSql(count: number): string {
   const lines: string[] = [];
   for (let i = 0; lines.length < count; i++) {
@@ -48,7 +54,7 @@ export default defineBench({
     const RUNS = context.sized({ full: 5, quick: 2, tiny: 1 });
     await loadSqlParser();
     const dir = await mkdtemp(join(tmpdir(), 'zerodown-parse-scale-'));
-    const rows: { size: number; baseline: number; load: number; lint: number }[] = [];
+    const rows: { size: number; baseline: number; load: number; lint: number; lintTx: number }[] = [];
     try {
       for (const size of SIZES) {
         const text = statementsSql(size);
@@ -57,7 +63,12 @@ export default defineBench({
         const baseline = await timedMedian(() => parseSync(text), RUNS);
         const load = await timedMedian(() => parseSqlMigration('big.sql', text), RUNS);
         const lint = await timedMedian(() => lintPaths([file]), RUNS);
-        rows.push({ size, baseline, load, lint });
+        // the same size in one transaction (no CONCURRENTLY): a rule that looked for the first statement
+        // refusing a transaction once per statement was quadratic only in such a file
+        const txFile = join(dir, `${size}_tx.sql`);
+        await writeFile(txFile, transactionalSql(size));
+        const lintTx = await timedMedian(() => lintPaths([txFile]), RUNS);
+        rows.push({ size, baseline, load, lint, lintTx });
       }
     } finally {
       await rm(dir, { recursive: true, force: true });
@@ -73,14 +84,14 @@ export default defineBench({
         '',
         `Median of ${RUNS} runs after one warm-up, in one process. The baseline is libpg-query's \`parseSync\` of the same text; "load" is zerodown's SQL migration loader (parse, split into statements with their lines, transaction analysis), "lint" is \`lintPaths\` on the file (read, load, every rule).`,
         '',
-        '| statements | baseline parseSync | load | load vs baseline | lint | lint vs baseline |',
-        '|---:|---:|---:|---:|---:|---:|',
+        '| statements | baseline parseSync | load | load vs baseline | lint | lint vs baseline | lint, one transaction (COMMENT ON) |',
+        '|---:|---:|---:|---:|---:|---:|---:|',
         ...rows.map(
           (r) =>
-            `| ${r.size.toLocaleString('en-US')} | ${ms(r.baseline)} | ${ms(r.load)} | ${x(r.load / r.baseline)} | ${ms(r.lint)} | ${x(r.lint / r.baseline)} |`,
+            `| ${r.size.toLocaleString('en-US')} | ${ms(r.baseline)} | ${ms(r.load)} | ${x(r.load / r.baseline)} | ${ms(r.lint)} | ${x(r.lint / r.baseline)} | ${ms(r.lintTx)} |`,
         ),
         '',
-        `From ${first.size.toLocaleString('en-US')} to ${last.size.toLocaleString('en-US')} statements (${last.size / first.size}x the text), the baseline grows ${growth((r) => r.baseline)}, the loader ${growth((r) => r.load)} and lint ${growth((r) => r.lint)}: linear code grows about ${last.size / first.size}x, quadratic code about ${(last.size / first.size) ** 2}x.`,
+        `From ${first.size.toLocaleString('en-US')} to ${last.size.toLocaleString('en-US')} statements (${last.size / first.size}x the text), the baseline grows ${growth((r) => r.baseline)}, the loader ${growth((r) => r.load)}, lint ${growth((r) => r.lint)} and lint of the transactional file ${growth((r) => r.lintTx)}: linear code grows about ${last.size / first.size}x, quadratic code about ${(last.size / first.size) ** 2}x.`,
       ].join('\n'),
       figures: {
         runs: RUNS,
@@ -89,6 +100,7 @@ export default defineBench({
           parseSyncMs: round(r.baseline, 1),
           loadMs: round(r.load, 1),
           lintMs: round(r.lint, 1),
+          lintTransactionalMs: round(r.lintTx, 1),
         })),
       },
     };

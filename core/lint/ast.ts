@@ -122,3 +122,19 @@ export function refusesTransaction(statement: SqlStatement): boolean {
   }
   return answer;
 }
+
+const firstRefusing = new WeakMap<readonly SqlStatement[], number>();
+
+/**
+ * The index of the first statement of a section that cannot run in a transaction (-1: none), found
+ * once per section: a rule that looked it up for each statement made lint quadratic in a file's
+ * statements (16,000 took 6.9 s).
+ */
+export function firstRefusingTransaction(statements: readonly SqlStatement[]): number {
+  let index = firstRefusing.get(statements);
+  if (index === undefined) {
+    index = statements.findIndex(refusesTransaction);
+    firstRefusing.set(statements, index);
+  }
+  return index;
+}

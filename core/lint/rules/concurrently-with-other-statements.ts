@@ -1,4 +1,4 @@
-import { refusesTransaction } from '../ast.ts';
+import { firstRefusingTransaction, refusesTransaction } from '../ast.ts';
 import type { LintRule } from '../types.ts';
 
 /** A migration that runs outside a transaction because of CONCURRENTLY, with other statements in it. */
@@ -20,7 +20,7 @@ export const concurrentlyWithOtherStatements: LintRule = {
   },
   check(_statement, context) {
     // reported once, on the first statement that forces the migration out of a transaction
-    const first = context.statements.findIndex(refusesTransaction);
+    const first = firstRefusingTransaction(context.statements);
     if (first !== context.index || context.statements.length < 2) return [];
     const others = context.statements.filter(
       (s) => !refusesTransaction(s) && !('TransactionStmt' in s.node),
