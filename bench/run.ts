@@ -105,7 +105,7 @@ export function benchmarksPage(recorded: readonly RecordedBench[]): string {
   return [
     '# Benchmarks',
     '',
-    'Each section compares zerodown with a peer or a baseline run side by side in the same run, on the same server; ratios, not absolute times, are the result. `npm run bench` runs them all (half an hour or more here), `npm run bench -- --quick` runs small sizes in a few minutes and prints them, `npm run bench -- <name>` runs one and replaces its section. The same figures are in [benchmarks.json](benchmarks.json). Where zerodown falls short of a goal, the section says so.',
+    'Each section compares zerodown with a peer or a baseline run side by side in the same run, on the same server; ratios, not absolute times, are the result. `npm run bench` runs them all (about 9 minutes on the machine below), `npm run bench -- --quick` runs small sizes in a few minutes and prints them, `npm run bench -- <name>` runs one and replaces its section. The same figures are in [benchmarks.json](benchmarks.json). Where zerodown falls short of a goal, the section says so.',
     '',
     sections.join('\n\n'),
     '',
