@@ -11,12 +11,11 @@ import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { bundleTask, handlerBuildOptions } from '../infra/bundle.ts';
 import { TASK_NAMES } from '../lambdas/task-handlers.ts';
-import { defineBench } from './harness.ts';
+import { defineBench, median } from './harness.ts';
 
 const require = createRequire(import.meta.url);
 
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(0)} kB`;
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 /** Wall time of `node -e <script>` in a fresh process, ms. */
 function processMs(script: string, cwd: string): number {

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { MigrationLoadError } from '../errors.ts';
 import type { BackfillMigration, Migration } from '../migrations/types.ts';
-import { quoteQualified } from '../sql/identifiers.ts';
+import { tableColumns, tableOid } from './target.ts';
 
 /** Whether an earlier pending migration's SQL names `name` (it may create or add it; it is not interpreted). */
 function named(earlier: readonly Migration[], names: readonly string[]): boolean {
@@ -11,19 +11,6 @@ function named(earlier: readonly Migration[], names: readonly string[]): boolean
       m.kind === 'schema' &&
       m.up.statements.some((s) => wanted.some((name) => s.sql.toLowerCase().includes(name))),
   );
-}
-
-async function existingColumns(client: pg.ClientBase, table: string): Promise<Set<string> | undefined> {
-  const { rows } = await client.query<{ oid: number | null }>('SELECT to_regclass($1)::oid AS oid', [
-    quoteQualified(table),
-  ]);
-  const oid = rows[0]?.oid;
-  if (!oid) return undefined;
-  const columns = await client.query<{ name: string }>(
-    'SELECT attname AS name FROM pg_attribute WHERE attrelid = $1 AND attnum > 0 AND NOT attisdropped',
-    [oid],
-  );
-  return new Set(columns.rows.map((r) => r.name));
 }
 
 /**
@@ -44,7 +31,8 @@ export async function assertBackfillTargetsReachable(
     if (migration.kind !== 'backfill') continue;
     const { spec, file } = migration as BackfillMigration;
     const earlier = pending.slice(0, index);
-    const columns = await existingColumns(client, spec.table);
+    const oid = await tableOid(client, spec.table);
+    const columns = oid ? await tableColumns(client, oid) : undefined;
     const bare = spec.table.split('.').at(-1)!;
     if (!columns) {
       if (named(earlier, [spec.table, bare])) continue;

@@ -93,7 +93,16 @@ function referencedColumns(node: ParseNode, into: Set<string>): Set<string> {
   return into;
 }
 
-async function tableColumns(client: pg.ClientBase, oid: number) {
+/** The oid of a spec's table (`schema.table` or `table`, quoted as written), or undefined when there is none. */
+export async function tableOid(client: pg.ClientBase, table: string): Promise<number | undefined> {
+  const { rows } = await client.query<{ oid: number | null }>('SELECT to_regclass($1)::oid AS oid', [
+    quoteQualified(table),
+  ]);
+  return rows[0]?.oid ?? undefined;
+}
+
+/** A table's columns, each with whether it is NOT NULL. */
+export async function tableColumns(client: pg.ClientBase, oid: number): Promise<Map<string, boolean>> {
   const { rows } = await client.query<{ name: string; not_null: boolean }>(
     `SELECT attname AS name, attnotnull AS not_null FROM pg_attribute
       WHERE attrelid = $1 AND attnum > 0 AND NOT attisdropped ORDER BY attnum`,
@@ -148,9 +157,7 @@ export async function describeTarget(
 ): Promise<BackfillTarget> {
   await loadSqlParser();
   const { spec, file } = migration;
-  const sql = quoteQualified(spec.table);
-  const found = await client.query<{ oid: number | null }>('SELECT to_regclass($1)::oid AS oid', [sql]);
-  const oid = found.rows[0]?.oid;
+  const oid = await tableOid(client, spec.table);
   if (!oid) {
     throw new MigrationFailed(file, `${file}: table ${spec.table} does not exist; check "table" in the spec`);
   }
@@ -219,7 +226,7 @@ export async function describeTarget(
       .join(' OR ');
   return {
     table: spec.table,
-    sql,
+    sql: quoteQualified(spec.table),
     relationName,
     key,
     set,
